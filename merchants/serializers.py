@@ -1,0 +1,96 @@
+"""Input and output shapes of the accounts API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from merchants.models import Merchant, Role, User, normalize_email
+from paygate.lib.serializers import StrictSerializer
+
+
+def _check_password(password: str, *, email: str, name: str) -> None:
+    try:
+        password_validation.validate_password(password, user=User(email=email, name=name))
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError({"password": list(exc.messages)}) from None
+
+
+class RegisterInput(StrictSerializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+    name = serializers.CharField(max_length=150)
+    business_name = serializers.CharField(max_length=200)
+
+    def validate_email(self, value: str) -> str:
+        return normalize_email(value)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        _check_password(attrs["password"], email=attrs["email"], name=attrs["name"])
+        return attrs
+
+
+class RegisterOperatorInput(StrictSerializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+    name = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=[Role.ADMIN, Role.FINANCE])
+
+    def validate_email(self, value: str) -> str:
+        return normalize_email(value)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        _check_password(attrs["password"], email=attrs["email"], name=attrs["name"])
+        return attrs
+
+
+class LoginInput(StrictSerializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+
+
+class MerchantOutput(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id", read_only=True)
+    api_key = serializers.CharField(source="api_key_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Merchant
+        fields = ["id", "business_name", "api_key", "api_key_created_at", "auto_capture", "webhook_url", "created_at"]
+        read_only_fields = fields
+
+
+class UserOutput(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id", read_only=True)
+    merchant = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "role", "created_at", "last_login", "merchant"]
+        read_only_fields = fields
+
+    @extend_schema_field(MerchantOutput(allow_null=True))
+    def get_merchant(self, user: User) -> dict[str, Any] | None:
+        merchant = getattr(user, "merchant", None) if user.role == Role.MERCHANT else None
+        return MerchantOutput(merchant).data if merchant is not None else None
+
+
+class AccessTokenOutput(serializers.Serializer):
+    access = serializers.CharField(help_text="JWT access token; send as `Authorization: Bearer …`.")
+    token_type = serializers.CharField(default="Bearer")
+    expires_in = serializers.IntegerField(help_text="Seconds until the access token expires.")
+    role = serializers.ChoiceField(choices=Role.choices)
+    user = UserOutput()
+
+
+class RegisterOutput(AccessTokenOutput):
+    api_key = serializers.CharField(help_text="API key id (key_…).")
+    api_secret = serializers.CharField(help_text="API secret (sk_…), shown only this once.")
+
+
+class ApiKeyOutput(serializers.Serializer):
+    api_key = serializers.CharField()
+    api_secret = serializers.CharField(help_text="Shown only this once.")

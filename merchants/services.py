@@ -1,0 +1,113 @@
+"""Account state changes. Each is one transaction; views, commands and admin call these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from merchants.keys import hash_api_secret, new_api_key_id, new_api_secret, new_webhook_secret
+from merchants.models import OPERATOR_ROLES, Merchant, Role, User, normalize_email
+from paygate.lib.api import ApiError, ErrorCode
+
+
+@dataclass(frozen=True)
+class ApiCredentials:
+    """A freshly issued key; the secret exists in clear only in this object, once."""
+
+    key_id: str
+    secret: str
+
+
+class AccountError(ApiError):
+    error = ErrorCode.VALIDATION_ERROR
+
+
+def _issue_api_key(merchant: Merchant, *, secret: str | None = None, key_id: str | None = None) -> ApiCredentials:
+    credentials = ApiCredentials(key_id=key_id or new_api_key_id(), secret=secret or new_api_secret())
+    merchant.api_key_id = credentials.key_id
+    merchant.api_secret_hash = hash_api_secret(credentials.secret)
+    merchant.api_key_created_at = timezone.now()
+    return credentials
+
+
+@transaction.atomic
+def merchant_register(
+    *,
+    email: str,
+    password: str,
+    name: str,
+    business_name: str,
+    api_key_id: str | None = None,
+    api_secret: str | None = None,
+) -> tuple[Merchant, ApiCredentials]:
+    """Sign up a merchant: its user, its merchant profile, its first API key and webhook secret.
+
+    `api_key_id`/`api_secret` pin the credentials (demo data only); normally both are random.
+    """
+    email = normalize_email(email)
+    if User.objects.all_with_deleted().filter(email=email).exists():
+        raise AccountError(
+            "An account with this email already exists.",
+            meta={"fields": {"email": ["An account with this email already exists."]}},
+        )
+    user = User.objects.create_user(email, password, name=name, role=Role.MERCHANT)
+    merchant = Merchant(user=user, business_name=business_name, webhook_secret=new_webhook_secret())
+    credentials = _issue_api_key(merchant, secret=api_secret, key_id=api_key_id)
+    merchant.save()
+    return merchant, credentials
+
+
+@transaction.atomic
+def operator_create(*, email: str, password: str, name: str, role: str) -> User:
+    """Create an admin or finance user (only admins may call this; the view checks)."""
+    if role not in OPERATOR_ROLES:
+        raise AccountError("Role must be admin or finance.", meta={"fields": {"role": ["Must be admin or finance."]}})
+    email = normalize_email(email)
+    if User.objects.all_with_deleted().filter(email=email).exists():
+        raise AccountError(
+            "An account with this email already exists.",
+            meta={"fields": {"email": ["An account with this email already exists."]}},
+        )
+    return User.objects.create_user(email, password, name=name, role=role)
+
+
+@transaction.atomic
+def merchant_rotate_api_key(*, merchant: Merchant) -> ApiCredentials:
+    """Issue a new key id and secret; the old pair stops working at once."""
+    merchant = Merchant.objects.select_for_update().get(pk=merchant.pk)
+    credentials = _issue_api_key(merchant)
+    merchant.save(update_fields=["api_key_id", "api_secret_hash", "api_key_created_at", "updated_at"])
+    return credentials
+
+
+def revoke_refresh_tokens(*, user: User) -> int:
+    """Blacklist every outstanding refresh token of the user. Returns how many were new."""
+    outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    created = BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+    )
+    return len(created)
+
+
+@transaction.atomic
+def merchant_delete_account(*, user: User) -> None:
+    """Soft-delete a merchant's account and everything of theirs; revoke its keys and tokens.
+
+    Money records are never hard-deleted: orders and payments are marked deleted and stay
+    reachable through `all_with_deleted()` for operators.
+    """
+    if user.role != Role.MERCHANT:
+        raise ApiError("Only merchant accounts can be deleted this way.", error=ErrorCode.PERMISSION_DENIED)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    merchant = Merchant.objects.select_for_update().get(user=user)
+    merchant.api_key_id = None
+    merchant.api_secret_hash = ""
+    merchant.mark_deleted()
+    merchant.save()
+    user.is_active = False
+    user.mark_deleted()
+    user.save()
+    revoke_refresh_tokens(user=user)

@@ -1,0 +1,277 @@
+"""API conventions: the success and error envelopes, the error-code table, pagination.
+
+Success: `{"success": true, "data": ..., "message"?: "..."}` — added by `EnvelopeJSONRenderer`,
+so views return plain data. Errors: `{"success": false, "exception": {"code", "message",
+"description", "meta"}}` with the real HTTP status — produced only by `exception_handler`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from django_ratelimit.exceptions import Ratelimited
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import status
+from rest_framework.pagination import BasePagination
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+
+logger = logging.getLogger("paygate.api")
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    code: int
+    status: int
+    description: str
+
+
+class ErrorCode(Enum):
+    """The numbered error table (docs/errors.md mirrors it; the schema serves it).
+
+    1001–1007 auth and access, 1008–1018 orders/payments/refunds/idempotency, 1019–1020 stats,
+    1021+ webhooks and the rest.
+    """
+
+    NOT_AUTHENTICATED = ErrorSpec(1001, 401, "No credentials were sent: use a Bearer access token or an API key.")
+    INVALID_CREDENTIALS = ErrorSpec(1002, 401, "The email and password do not match an active account.")
+    INVALID_TOKEN = ErrorSpec(1003, 401, "The token is malformed, expired or revoked; log in or refresh again.")
+    PERMISSION_DENIED = ErrorSpec(1004, 403, "Your role may not perform this action.")
+    RATE_LIMITED = ErrorSpec(1005, 429, "Too many requests; wait for the number of seconds in Retry-After.")
+    INVALID_API_KEY = ErrorSpec(1006, 401, "The API key and secret do not match an active key.")
+    VALIDATION_ERROR = ErrorSpec(1008, 400, "The request is invalid; meta.fields says which field and why.")
+    NOT_FOUND = ErrorSpec(1009, 404, "No such object, or it is not visible to you.")
+    MALFORMED_REQUEST = ErrorSpec(1030, 400, "The request body is not valid JSON.")
+    METHOD_NOT_ALLOWED = ErrorSpec(1031, 405, "This endpoint does not support that HTTP method.")
+    UNSUPPORTED_MEDIA_TYPE = ErrorSpec(1032, 415, "Send the request body as application/json.")
+    NOT_ACCEPTABLE = ErrorSpec(1033, 406, "This API only answers application/json.")
+    INTERNAL_ERROR = ErrorSpec(1099, 500, "An unexpected error occurred; nothing was changed. Try again later.")
+
+    @property
+    def code(self) -> int:
+        return self.value.code
+
+    @property
+    def status(self) -> int:
+        return self.value.status
+
+    @property
+    def description(self) -> str:
+        return self.value.description
+
+
+class ApiError(Exception):
+    """A failure with a code from the table. Services raise subclasses of this (domain errors)."""
+
+    error = ErrorCode.INTERNAL_ERROR
+
+    def __init__(self, message: str, *, error: ErrorCode | None = None, meta: dict[str, Any] | None = None):
+        super().__init__(message)
+        if error is not None:
+            self.error = error
+        self.message = message
+        self.meta = meta or {}
+
+
+def error_body(error: ErrorCode, message: str, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "success": False,
+        "exception": {
+            "code": error.code,
+            "message": message,
+            "description": error.description,
+            "meta": meta or {},
+        },
+    }
+
+
+def error_response(
+    error: ErrorCode, message: str, meta: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+) -> Response:
+    response = Response(error_body(error, message, meta), status=error.status, headers=headers)
+    response.is_error_envelope = True
+    return response
+
+
+def error_json_response(error: ErrorCode, message: str, meta: dict[str, Any] | None = None) -> JsonResponse:
+    """The same envelope outside DRF (URL-level 404/500 handlers, middleware)."""
+    return JsonResponse(error_body(error, message, meta), status=error.status)
+
+
+def _first_message(detail: Any) -> str:
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            return f"{key}: {_first_message(value)}" if key != "non_field_errors" else _first_message(value)
+    if isinstance(detail, list) and detail:
+        return _first_message(detail[0])
+    return str(detail)
+
+
+def _plain(detail: Any) -> Any:
+    if isinstance(detail, dict):
+        return {key: _plain(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_plain(item) for item in detail]
+    return str(detail)
+
+
+def ratelimit_retry_after(exc: Ratelimited) -> int:
+    """Seconds until the limit's window ends; the decorator stores the period on the request."""
+    return int(getattr(exc, "retry_after", 60))
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """The one place every API failure becomes the error envelope. Never leaks a stack trace."""
+    if isinstance(exc, ApiError):
+        return error_response(exc.error, exc.message, exc.meta)
+    if isinstance(exc, Ratelimited):
+        seconds = ratelimit_retry_after(exc)
+        return error_response(
+            ErrorCode.RATE_LIMITED,
+            "Too many requests.",
+            {"retry_after": seconds},
+            headers={"Retry-After": str(seconds)},
+        )
+    if isinstance(exc, drf_exceptions.Throttled):
+        seconds = int(exc.wait or 1)
+        return error_response(
+            ErrorCode.RATE_LIMITED, "Too many requests.", {"retry_after": seconds}, {"Retry-After": str(seconds)}
+        )
+    if isinstance(exc, Http404 | drf_exceptions.NotFound):
+        return error_response(ErrorCode.NOT_FOUND, "Not found.")
+    if isinstance(exc, DjangoPermissionDenied | drf_exceptions.PermissionDenied):
+        return error_response(ErrorCode.PERMISSION_DENIED, _message_of(exc, "You may not perform this action."))
+    if isinstance(exc, InvalidToken | TokenError):
+        return _with_auth_header(error_response(ErrorCode.INVALID_TOKEN, "Token is invalid or expired."), context)
+    if isinstance(exc, drf_exceptions.NotAuthenticated):
+        return _with_auth_header(error_response(ErrorCode.NOT_AUTHENTICATED, str(exc.detail)), context)
+    if isinstance(exc, drf_exceptions.AuthenticationFailed):
+        error = ErrorCode.INVALID_API_KEY if exc.get_codes() == "invalid_api_key" else ErrorCode.INVALID_CREDENTIALS
+        return _with_auth_header(error_response(error, str(exc.detail)), context)
+    if isinstance(exc, drf_exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        return error_response(ErrorCode.VALIDATION_ERROR, _first_message(detail), {"fields": _plain(detail)})
+    if isinstance(exc, drf_exceptions.ParseError):
+        return error_response(ErrorCode.MALFORMED_REQUEST, str(exc.detail))
+    if isinstance(exc, drf_exceptions.MethodNotAllowed):
+        return error_response(ErrorCode.METHOD_NOT_ALLOWED, str(exc.detail))
+    if isinstance(exc, drf_exceptions.UnsupportedMediaType):
+        return error_response(ErrorCode.UNSUPPORTED_MEDIA_TYPE, str(exc.detail))
+    if isinstance(exc, drf_exceptions.NotAcceptable):
+        return error_response(ErrorCode.NOT_ACCEPTABLE, str(exc.detail))
+    request = context.get("request")
+    logger.exception(
+        "Unhandled error in %s %s", getattr(request, "method", "?"), getattr(request, "path", "?"), exc_info=exc
+    )
+    return error_response(ErrorCode.INTERNAL_ERROR, "Internal server error.")
+
+
+def _message_of(exc: Exception, default: str) -> str:
+    detail = getattr(exc, "detail", None)
+    if detail:
+        return str(detail)
+    return str(exc) or default
+
+
+def _with_auth_header(response: Response, context: dict[str, Any]) -> Response:
+    view = context.get("view")
+    request = context.get("request")
+    if view is not None and request is not None:
+        header = view.get_authenticate_header(request)
+        if header:
+            response["WWW-Authenticate"] = header
+    return response
+
+
+class EnvelopeJSONRenderer(JSONRenderer):
+    """Wraps every successful response body in `{"success": true, "data": …}`."""
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        response = (renderer_context or {}).get("response")
+        if response is not None and not getattr(response, "is_error_envelope", False):
+            if response.status_code == status.HTTP_204_NO_CONTENT:
+                return b""
+            envelope: dict[str, Any] = {"success": True, "data": data}
+            message = getattr(response, "message", None)
+            if message:
+                envelope["message"] = message
+            data = envelope
+        return super().render(data, accepted_media_type, renderer_context)
+
+
+def ok(
+    data: Any, *, message: str | None = None, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """A success response with an optional human message."""
+    response = Response(data, status=status_code, headers=headers)
+    response.message = message
+    return response
+
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+
+class PagePagination(BasePagination):
+    """`?page=&limit=` pagination answering `{"results", "page", "limit", "total"}`; limit ≤ 100."""
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> list[Any]:
+        self.page = self._parse(request, "page", default=1, maximum=None)
+        self.limit = self._parse(request, "limit", default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
+        self.total = queryset.count()
+        start = (self.page - 1) * self.limit
+        return list(queryset[start : start + self.limit])
+
+    @staticmethod
+    def _parse(request: Any, name: str, *, default: int, maximum: int | None) -> int:
+        raw = request.query_params.get(name)
+        if raw in (None, ""):
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise drf_exceptions.ValidationError({name: ["Must be a whole number."]}) from None
+        if value < 1:
+            raise drf_exceptions.ValidationError({name: ["Must be at least 1."]})
+        if maximum is not None and value > maximum:
+            raise drf_exceptions.ValidationError({name: [f"Must be at most {maximum}."]})
+        return value
+
+    def get_paginated_response(self, data: list[Any]) -> Response:
+        return Response({"results": data, "page": self.page, "limit": self.limit, "total": self.total})
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["results", "page", "limit", "total"],
+            "properties": {
+                "results": schema,
+                "page": {"type": "integer", "minimum": 1, "example": 1},
+                "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "example": DEFAULT_PAGE_SIZE},
+                "total": {"type": "integer", "minimum": 0, "example": 123},
+            },
+        }
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": "page",
+                "in": "query",
+                "required": False,
+                "description": "Page number, from 1.",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": "limit",
+                "in": "query",
+                "required": False,
+                "description": f"Results per page (default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+            },
+        ]

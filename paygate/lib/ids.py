@@ -1,0 +1,46 @@
+"""Public identifiers: `<prefix>_<random base62>`, unguessable and unique by constraint."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from functools import partial
+from typing import Any
+
+from django.db import models
+
+ALPHABET = string.digits + string.ascii_letters
+RANDOM_LENGTH = 16
+PREFIXES = frozenset({"sk", "order", "pay", "att", "rfnd", "evt", "whd", "pout", "mer", "usr", "key", "led", "idem"})
+
+
+def new_id(prefix: str, length: int = RANDOM_LENGTH) -> str:
+    """A fresh public id: ~95 bits of randomness from the OS's CSPRNG."""
+    return f"{prefix}_{''.join(secrets.choice(ALPHABET) for _ in range(length))}"
+
+
+def has_prefix(value: str, prefix: str) -> bool:
+    head, sep, tail = value.partition("_")
+    return bool(sep) and head == prefix and len(tail) >= 14 and all(c in ALPHABET for c in tail)
+
+
+class PublicIdField(models.CharField):
+    """A unique, indexed, generated `<prefix>_…` id, exposed by the API as `id`."""
+
+    def __init__(self, *args: Any, prefix: str, **kwargs: Any) -> None:
+        if prefix not in PREFIXES:
+            raise ValueError(f"unknown id prefix {prefix!r}")
+        self.prefix = prefix
+        kwargs.setdefault("max_length", 40)
+        kwargs["unique"] = True
+        kwargs["editable"] = False
+        kwargs["default"] = partial(new_id, prefix)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("default", None)
+        kwargs.pop("unique", None)
+        kwargs.pop("editable", None)
+        kwargs["prefix"] = self.prefix
+        return name, path, args, kwargs

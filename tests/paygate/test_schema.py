@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from paygate.lib.api import ErrorCode
+
+pytestmark = pytest.mark.django_db
+
+
+def test_schema_serves_every_endpoint_with_envelopes_and_error_codes(client: Client) -> None:
+    response = client.get("/paygate/api/schema/", HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 200
+    schema = response.json()
+    assert {"/paygate/api/v1/auth/register/", "/paygate/api/v1/auth/token/", "/paygate/api/v1/me/"} <= set(
+        schema["paths"]
+    )
+    assert [e["code"] for e in schema["x-error-codes"]] == [e.code for e in ErrorCode]
+    me = schema["paths"]["/paygate/api/v1/me/"]["get"]["responses"]
+    assert me["200"]["content"]["application/json"]["schema"]["properties"]["data"] == {
+        "$ref": "#/components/schemas/UserOutput"
+    }
+    assert me["401"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorEnvelope"}
+    token = schema["paths"]["/paygate/api/v1/auth/token/"]["post"]["responses"]
+    assert "Retry-After" in token["429"]["headers"]
+
+
+def test_swagger_ui_is_served_without_a_cdn(client: Client) -> None:
+    response = client.get("/paygate/api/docs/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui-bundle.js" in html
+    assert "cdn" not in html.lower()
+    assert "/static/drf_spectacular_sidecar/" in html
