@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -14,6 +16,18 @@ from merchants.models import Merchant, Role, User
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 API = "/paygate/api/v1"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`postgres` tests need PostgreSQL; CI sets PAYGATE_REQUIRE_POSTGRES so they cannot skip there."""
+    if connection.vendor == "postgresql":
+        return
+    if os.environ.get("PAYGATE_REQUIRE_POSTGRES"):
+        raise pytest.UsageError("PAYGATE_REQUIRE_POSTGRES is set but the database is not PostgreSQL")
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)
