@@ -56,6 +56,7 @@ class LoginInput(StrictSerializer):
 class MerchantOutput(serializers.ModelSerializer):
     id = serializers.CharField(source="public_id", read_only=True)
     api_key = serializers.CharField(source="api_key_id", read_only=True, allow_null=True)
+    webhook_url = serializers.CharField(read_only=True, help_text="Where webhooks are sent; empty when not set.")
 
     class Meta:
         model = Merchant
