@@ -103,6 +103,10 @@ def merchant_delete_account(*, user: User) -> None:
         raise ApiError("Only merchant accounts can be deleted this way.", error=ErrorCode.PERMISSION_DENIED)
     user = User.objects.select_for_update().get(pk=user.pk)
     merchant = Merchant.objects.select_for_update().get(user=user)
+
+    from payments.services import merchant_soft_delete_records  # payments builds on accounts
+
+    merchant_soft_delete_records(merchant=merchant)
     merchant.api_key_id = None
     merchant.api_secret_hash = ""
     merchant.mark_deleted()

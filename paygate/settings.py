@@ -46,6 +46,19 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
+def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -234,6 +247,12 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "merchants.models.Role",
         "OperatorRoleEnum": [("admin", "Admin"), ("finance", "Finance")],
+        "OrderStatusEnum": "payments.models.OrderStatus",
+        "PaymentStatusEnum": "payments.models.PaymentStatus",
+        "RefundStatusEnum": "payments.models.RefundStatus",
+        "PayoutStatusEnum": "payments.models.PayoutStatus",
+        "FailureReasonEnum": "payments.models.FailureReason",
+        "CurrencyEnum": "paygate.lib.money.CURRENCY_CHOICES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -248,6 +267,27 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# --- Payments ----------------------------------------------------------------------------------
+# Fees per capture: basis points of the amount (290 = 2.9 %) plus a fixed fee in minor units.
+PAYGATE_FEE_BPS = env_int("PAYGATE_FEE_BPS", 290, minimum=0)
+PAYGATE_FEE_FIXED = env_int("PAYGATE_FEE_FIXED", 30, minimum=0)
+PAYGATE_MAX_RETRIES = env_int("PAYGATE_MAX_RETRIES", 3, minimum=0)
+# Risk thresholds, in major units of the payment's currency.
+PAYGATE_RISK_REVIEW_ABOVE = env_int("PAYGATE_RISK_REVIEW_ABOVE", 5_000, minimum=1)
+PAYGATE_RISK_BLOCK_ABOVE = env_int("PAYGATE_RISK_BLOCK_ABOVE", 50_000, minimum=1)
+PAYGATE_VELOCITY_LIMIT = env_int("PAYGATE_VELOCITY_LIMIT", 10, minimum=1)
+PAYGATE_VELOCITY_WINDOW_MINUTES = env_int("PAYGATE_VELOCITY_WINDOW_MINUTES", 10, minimum=1)
+# Simulation: a seed makes provider outcomes reproducible; latency is slept only in workers,
+# multiplied by this scale (0 turns it off).
+_seed = env_str("PAYGATE_RANDOM_SEED")
+PAYGATE_RANDOM_SEED = env_int("PAYGATE_RANDOM_SEED", 0) if _seed else None
+PAYGATE_LATENCY_SCALE = env_float("PAYGATE_LATENCY_SCALE", 1.0, minimum=0)
+ROUTING_WINDOW_MINUTES = env_int("ROUTING_WINDOW_MINUTES", 60, minimum=1)
+ROUTING_STATS_TTL_SECONDS = env_int("ROUTING_STATS_TTL_SECONDS", 10, minimum=0)
+# The janitor re-queues payments left in `processing` and refunds left `pending` this long.
+PAYGATE_STUCK_AFTER_SECONDS = env_int("PAYGATE_STUCK_AFTER_SECONDS", 120, minimum=1)
+IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
 
 # --- Static files -------------------------------------------------------------------------------
 STATIC_URL = "static/"

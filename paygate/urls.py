@@ -12,6 +12,7 @@ admin.site.site_title = "PayGate admin"
 
 api_v1 = [
     path("", include("merchants.urls")),
+    path("", include("payments.urls")),
 ]
 
 urlpatterns = [

@@ -47,6 +47,20 @@ class ErrorCode(Enum):
     INVALID_API_KEY = ErrorSpec(1006, 401, "The API key and secret do not match an active key.")
     VALIDATION_ERROR = ErrorSpec(1008, 400, "The request is invalid; meta.fields says which field and why.")
     NOT_FOUND = ErrorSpec(1009, 404, "No such object, or it is not visible to you.")
+    INVALID_STATE_TRANSITION = ErrorSpec(
+        1010, 409, "The object is not in a state that allows this; meta has the current and expected states."
+    )
+    ORDER_NOT_PAYABLE = ErrorSpec(1011, 409, "The order is already paid or has a payment in progress.")
+    IDEMPOTENCY_IN_FLIGHT = ErrorSpec(1012, 409, "A request with this Idempotency-Key is still being processed.")
+    IDEMPOTENCY_KEY_REUSED = ErrorSpec(1013, 422, "This Idempotency-Key was used with a different request.")
+    PAYMENT_NOT_RETRYABLE = ErrorSpec(
+        1014, 409, "The payment failed for a reason that cannot be retried, or has no retries left."
+    )
+    REFUND_EXCEEDS_CAPTURED = ErrorSpec(
+        1015, 400, "The refund is larger than what is left to refund of the captured amount."
+    )
+    INSUFFICIENT_BALANCE = ErrorSpec(1016, 409, "The payout is larger than the available balance.")
+    CAPTURE_EXCEEDS_AUTHORIZED = ErrorSpec(1017, 400, "The capture is larger than the authorized amount.")
     MALFORMED_REQUEST = ErrorSpec(1030, 400, "The request body is not valid JSON.")
     METHOD_NOT_ALLOWED = ErrorSpec(1031, 405, "This endpoint does not support that HTTP method.")
     UNSUPPORTED_MEDIA_TYPE = ErrorSpec(1032, 415, "Send the request body as application/json.")

@@ -37,3 +37,18 @@ class IsAdmin(_RolePermission):
 class IsMerchantOrAdmin(_RolePermission):
     roles = frozenset({"merchant", "admin"})
     message = "Only merchants and admins may do this."
+
+
+class ActionRoles(BasePermission):
+    """Roles allowed per viewset action: `action_roles = {"create": {...}}` on the view.
+
+    Actions not listed are open to every authenticated role (their rows are still scoped).
+    """
+
+    message = "Your role may not perform this action."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        roles = getattr(view, "action_roles", {}).get(getattr(view, "action", None))
+        return roles is None or role_of(request.user) in roles

@@ -16,3 +16,14 @@ class StrictSerializer(serializers.Serializer):
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
         return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer and nothing else: refuses floats (even 10.0), numeric strings and booleans."""
+
+    default_error_messages = {"strict": "Must be an integer (minor units), not {kind}."}
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("strict", kind=type(data).__name__)
+        return super().to_internal_value(data)

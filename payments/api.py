@@ -1,0 +1,370 @@
+"""Payments API: thin views — validate input, call one service or selector, render output."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from merchants.models import Merchant, Role
+from paygate.lib.api import ok
+from paygate.lib.permissions import ActionRoles
+from payments import serializers as s
+from payments import services
+from payments.filters import EventFilter, LedgerFilter, OrderFilter, PaymentFilter, PayoutFilter, RefundFilter
+from payments.idempotency import idempotent
+from payments.models import Balance, LedgerEntry, Order, Payment, PaymentStatus, Payout, ProviderAttempt, Refund
+from webhooks.models import Event
+
+ALL_ROLES = frozenset({Role.ADMIN, Role.FINANCE, Role.MERCHANT})
+CREATORS = frozenset({Role.ADMIN, Role.MERCHANT})
+OPERATORS = frozenset({Role.ADMIN, Role.FINANCE})
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    description="Up to 255 characters; kept 24 hours. A repeat replays the first answer.",
+)  # fmt: skip
+
+
+class ScopedViewSet(viewsets.GenericViewSet):
+    """Lists and look-ups go through `visible_to`: another merchant's id answers 404."""
+
+    permission_classes = [IsAuthenticated, ActionRoles]
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = r"[A-Za-z0-9_]+"
+    model: Any = None
+
+    def base_queryset(self) -> QuerySet:
+        return self.model.objects.all()
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return self.model.objects.none()
+        return self.base_queryset().visible_to(self.request.user)
+
+
+def merchant_for_create(request: Request, merchant_id: str | None) -> Merchant:
+    """Merchants act for themselves; admins name the merchant they act for."""
+    user = request.user
+    if user.role == Role.MERCHANT:
+        if merchant_id and merchant_id != user.merchant.public_id:
+            raise ValidationError({"merchant_id": ["Only admins choose the merchant."]})
+        return user.merchant
+    if not merchant_id:
+        raise ValidationError({"merchant_id": ["Admins must say which merchant this is for."]})
+    return get_object_or_404(Merchant.objects.all(), public_id=merchant_id)
+
+
+# --- orders -------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["orders"], summary="List orders"),
+    retrieve=extend_schema(tags=["orders"], summary="Get an order"),
+)
+class OrderViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    model = Order
+    serializer_class = s.OrderOutput
+    filterset_class = OrderFilter
+    action_roles = {"create": CREATORS}
+
+    def base_queryset(self) -> QuerySet:
+        return Order.objects.select_related("merchant")
+
+    @extend_schema(
+        tags=["orders"], summary="Create an order", request=s.OrderCreateInput,
+        responses={201: s.OrderOutput}, parameters=[IDEMPOTENCY_HEADER],
+    )  # fmt: skip
+    def create(self, request: Request) -> Response:
+        def handler() -> Response:
+            data = s.OrderCreateInput(data=request.data)
+            data.is_valid(raise_exception=True)
+            fields = dict(data.validated_data)
+            merchant = merchant_for_create(request, fields.pop("merchant_id", None))
+            order = services.order_create(merchant=merchant, actor=request.user, **fields)
+            return Response(s.OrderOutput(order).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, handler)
+
+    @extend_schema(tags=["orders"], summary="The order's payments", responses={200: s.PaymentOutput(many=True)})
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def payments(self, request: Request, id: str) -> Response:
+        order = self.get_object()
+        payments = payment_queryset().filter(order=order)
+        page = self.paginate_queryset(payments)
+        return self.get_paginated_response(s.PaymentOutput(page, many=True).data)
+
+
+# --- payments -----------------------------------------------------------------------------------
+
+
+def payment_queryset() -> QuerySet:
+    return Payment.objects.select_related("order", "merchant").prefetch_related(
+        Prefetch("attempts", queryset=ProviderAttempt.objects.order_by("sequence"))
+    )
+
+
+def payment_detail(payment: Payment) -> dict[str, Any]:
+    payment = (
+        payment_queryset()
+        .prefetch_related(
+            Prefetch("refunds", queryset=Refund.objects.select_related("payment")),
+            Prefetch("events", queryset=Event.objects.order_by("id")),
+        )
+        .get(pk=payment.pk)
+    )
+    return s.PaymentDetailOutput(payment).data
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["payments"], summary="List payments"),
+)
+class PaymentViewSet(ScopedViewSet, mixins.ListModelMixin):
+    model = Payment
+    serializer_class = s.PaymentOutput
+    filterset_class = PaymentFilter
+    action_roles = {
+        "create": CREATORS,
+        "destroy": frozenset({Role.ADMIN}),
+        "retry": CREATORS,
+        "review": OPERATORS,
+        "attempts": OPERATORS,
+    }
+
+    def base_queryset(self) -> QuerySet:
+        return payment_queryset()
+
+    @extend_schema(
+        tags=["payments"],
+        summary="Get a payment with its attempts, refunds and timeline",
+        responses={200: s.PaymentDetailOutput},
+    )
+    def retrieve(self, request: Request, id: str) -> Response:
+        return Response(payment_detail(self.get_object()))
+
+    @extend_schema(
+        tags=["payments"], summary="Pay an order (card or UPI)", request=s.PaymentCreateInput,
+        responses={201: s.PaymentDetailOutput}, parameters=[IDEMPOTENCY_HEADER],
+        description="With the immediate task backend the answer carries the final status; with the "
+        "database backend it answers `processing` and a worker finishes the payment.",
+    )  # fmt: skip
+    def create(self, request: Request) -> Response:
+        def handler() -> Response:
+            data = s.PaymentCreateInput(data=request.data)
+            data.is_valid(raise_exception=True)
+            v = data.validated_data
+            order = get_object_or_404(Order.objects.visible_to(request.user), public_id=v["order_id"])
+            card = v.get("card")
+            payment = services.payment_create(
+                order=order,
+                method=v["method"],
+                region=v["region"],
+                card=services.CardDetails(
+                    number=card["number"], exp_month=card["exp_month"], exp_year=card["exp_year"], name=card["name"]
+                )
+                if card
+                else None,
+                vpa=v.get("vpa", ""),
+                customer=services.Customer(**v["customer"]) if v.get("customer") else None,
+                actor=request.user,
+            )
+            return Response(payment_detail(payment), status=status.HTTP_201_CREATED)
+
+        return idempotent(request, handler)
+
+    @extend_schema(tags=["payments"], summary="Soft-delete a payment (admins)", responses={204: None})
+    def destroy(self, request: Request, id: str) -> Response:
+        services.payment_soft_delete(payment=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        tags=["payments"],
+        summary="Capture an authorized payment",
+        request=s.CaptureInput,
+        responses={200: s.PaymentDetailOutput},
+    )
+    @action(detail=True, methods=["post"])
+    def capture(self, request: Request, id: str) -> Response:
+        data = s.CaptureInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        payment = services.payment_capture(
+            payment=self.get_object(), amount=data.validated_data.get("amount"), actor=request.user
+        )
+        return Response(payment_detail(payment))
+
+    @extend_schema(
+        tags=["payments"],
+        summary="Cancel (void) an uncaptured payment",
+        request=s.EmptyInput,
+        responses={200: s.PaymentDetailOutput},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, id: str) -> Response:
+        s.EmptyInput(data=request.data).is_valid(raise_exception=True)
+        payment = services.payment_cancel(payment=self.get_object(), actor=request.user)
+        return Response(payment_detail(payment))
+
+    @extend_schema(
+        tags=["payments"],
+        summary="Retry a payment that failed softly",
+        request=s.EmptyInput,
+        responses={200: s.PaymentDetailOutput},
+    )
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, id: str) -> Response:
+        s.EmptyInput(data=request.data).is_valid(raise_exception=True)
+        payment = services.payment_retry(payment=self.get_object(), actor=request.user)
+        return Response(payment_detail(payment))
+
+    @extend_schema(
+        tags=["payments"],
+        summary="Approve or reject a payment in review (admin, finance)",
+        request=s.ReviewInput,
+        responses={200: s.PaymentDetailOutput},
+    )
+    @action(detail=True, methods=["post"])
+    def review(self, request: Request, id: str) -> Response:
+        data = s.ReviewInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        payment = services.payment_review(
+            payment=self.get_object(),
+            approve=data.validated_data["decision"] == "approve",
+            note=data.validated_data["note"],
+            actor=request.user,
+        )
+        return Response(payment_detail(payment))
+
+    @extend_schema(
+        tags=["payments"], summary="Record a provider attempt by hand (admin, finance)", request=s.AttemptInput,
+        responses={201: s.PaymentDetailOutput},
+        description="For a payment stuck in processing: the attempt joins its routing history and decides it.",
+    )  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def attempts(self, request: Request, id: str) -> Response:
+        data = s.AttemptInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        payment = services.payment_record_attempt(payment=self.get_object(), actor=request.user, **data.validated_data)
+        return Response(payment_detail(payment), status=status.HTTP_201_CREATED)
+
+
+# --- refunds ------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["refunds"], summary="List refunds"),
+    retrieve=extend_schema(tags=["refunds"], summary="Get a refund"),
+)
+class RefundViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    model = Refund
+    serializer_class = s.RefundOutput
+    filterset_class = RefundFilter
+
+    def base_queryset(self) -> QuerySet:
+        return Refund.objects.select_related("payment")
+
+    @extend_schema(
+        tags=["refunds"], summary="Refund a captured payment (all or part)", request=s.RefundCreateInput,
+        responses={201: s.RefundOutput}, parameters=[IDEMPOTENCY_HEADER],
+    )  # fmt: skip
+    def create(self, request: Request) -> Response:
+        def handler() -> Response:
+            data = s.RefundCreateInput(data=request.data)
+            data.is_valid(raise_exception=True)
+            v = data.validated_data
+            payment = get_object_or_404(Payment.objects.visible_to(request.user), public_id=v["payment_id"])
+            refund = services.refund_create(
+                payment=payment, amount=v.get("amount"), reason=v["reason"], actor=request.user
+            )
+            refund.refresh_from_db()
+            return Response(s.RefundOutput(refund).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, handler)
+
+
+# --- balance, ledger, payouts, events -----------------------------------------------------------
+
+
+class BalanceView(APIView):
+    @extend_schema(
+        tags=["balance"], summary="Balances per currency", responses={200: s.BalanceOutput(many=True)},
+        parameters=[OpenApiParameter("merchant_id", str, description="Operators: whose balance (required for them).")],
+    )  # fmt: skip
+    def get(self, request: Request) -> Response:
+        merchant = merchant_for_view(request, request.query_params.get("merchant_id"))
+        available = dict(Balance.objects.filter(merchant=merchant).values_list("currency", "available"))
+        pending = dict(
+            Payment.objects.filter(merchant=merchant, status=PaymentStatus.AUTHORIZED)
+            .values_list("currency")
+            .annotate(total=Sum("amount"))
+            .values_list("currency", "total")
+        )
+        rows = [
+            {"currency": c, "available": available.get(c, 0), "pending": pending.get(c, 0)}
+            for c in sorted(set(available) | set(pending))
+        ]
+        return ok(rows)
+
+
+def merchant_for_view(request: Request, merchant_id: str | None) -> Merchant:
+    user = request.user
+    if user.role == Role.MERCHANT:
+        return user.merchant
+    if not merchant_id:
+        raise ValidationError({"merchant_id": ["Operators must say whose balance to show."]})
+    return get_object_or_404(Merchant.objects.all(), public_id=merchant_id)
+
+
+@extend_schema_view(list=extend_schema(tags=["balance"], summary="Ledger entries"))
+class LedgerViewSet(ScopedViewSet, mixins.ListModelMixin):
+    model = LedgerEntry
+    serializer_class = s.LedgerEntryOutput
+    filterset_class = LedgerFilter
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["payouts"], summary="List payouts"),
+    retrieve=extend_schema(tags=["payouts"], summary="Get a payout"),
+)
+class PayoutViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    model = Payout
+    serializer_class = s.PayoutOutput
+    filterset_class = PayoutFilter
+    action_roles = {"create": frozenset({Role.MERCHANT})}
+
+    def base_queryset(self) -> QuerySet:
+        return Payout.objects.select_related("merchant")
+
+    @extend_schema(
+        tags=["payouts"], summary="Pay out the available balance", request=s.PayoutCreateInput,
+        responses={201: s.PayoutOutput}, parameters=[IDEMPOTENCY_HEADER],
+    )  # fmt: skip
+    def create(self, request: Request) -> Response:
+        def handler() -> Response:
+            data = s.PayoutCreateInput(data=request.data)
+            data.is_valid(raise_exception=True)
+            payout = services.payout_create(merchant=request.user.merchant, actor=request.user, **data.validated_data)
+            return Response(s.PayoutOutput(payout).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, handler)
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["events"], summary="List events (the audit timeline)"),
+    retrieve=extend_schema(tags=["events"], summary="Get an event"),
+)
+class EventViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    model = Event
+    serializer_class = s.EventOutput
+    filterset_class = EventFilter
+
+    def base_queryset(self) -> QuerySet:
+        return Event.objects.select_related("merchant")

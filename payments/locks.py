@@ -1,0 +1,21 @@
+"""Row locks, always taken in this order: order → payment → refund → balance (see ledger.py).
+
+`select_for_update(of=("self",))` locks only the named table's row even when related rows are
+joined. On SQLite these are plain reads: its IMMEDIATE transactions already serialize writers.
+"""
+
+from __future__ import annotations
+
+from payments.models import Order, Payment, Refund
+
+
+def lock_order(pk: int) -> Order:
+    return Order.objects.all_with_deleted().select_for_update(of=("self",)).select_related("merchant").get(pk=pk)
+
+
+def lock_payment(pk: int) -> Payment:
+    return Payment.objects.all_with_deleted().select_for_update(of=("self",)).select_related("merchant").get(pk=pk)
+
+
+def lock_refund(pk: int) -> Refund:
+    return Refund.objects.select_for_update(of=("self",)).select_related("merchant", "payment").get(pk=pk)

@@ -1,0 +1,407 @@
+"""Payments domain: orders, payments and their provider attempts, refunds, balances and the ledger.
+
+Money is always a BigIntegerField of minor units next to a 3-letter currency (paygate.lib.money).
+Statuses change only in payments/services.py, which checks `PAYMENT_TRANSITIONS`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from merchants.models import Merchant
+from paygate.lib.ids import PublicIdField
+from paygate.lib.models import TimeStampedModel
+from paygate.lib.money import CURRENCY_CHOICES
+from paygate.lib.softdelete import SoftDeleteManager, SoftDeleteModel, SoftDeleteQuerySet
+
+
+class ScopedQuerySet(SoftDeleteQuerySet):
+    """Role scoping in one place: operators see every merchant's rows, a merchant only its own."""
+
+    merchant_path = "merchant"
+
+    def visible_to(self, user: Any) -> ScopedQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_operator:
+            return self
+        return self.filter(**{f"{self.merchant_path}__user": user})
+
+
+class ScopedManager(SoftDeleteManager.from_queryset(ScopedQuerySet)):
+    pass
+
+
+class Region(models.TextChoices):
+    NORTH_AMERICA = "na", "North America"
+    LATIN_AMERICA = "latam", "Latin America"
+    EUROPE = "eu", "Europe"
+    ASIA_PACIFIC = "apac", "Asia-Pacific"
+    MIDDLE_EAST_AFRICA = "mea", "Middle East & Africa"
+
+
+class Method(models.TextChoices):
+    CARD = "card", "Card"
+    UPI = "upi", "UPI"
+
+
+class OrderStatus(models.TextChoices):
+    CREATED = "created", "Created"
+    ATTEMPTED = "attempted", "Attempted"
+    PAID = "paid", "Paid"
+
+
+class Order(SoftDeleteModel, TimeStampedModel):
+    public_id = PublicIdField(prefix="order")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="orders")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    amount_paid = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.CREATED)
+    receipt = models.CharField(max_length=64, blank=True, db_index=True)
+    notes = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="Payments made against this order.")
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["merchant", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="order_amount_positive"),
+            models.CheckConstraint(condition=Q(amount_paid__gte=0), name="order_amount_paid_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    @property
+    def amount_due(self) -> int:
+        return max(self.amount - self.amount_paid, 0)
+
+
+class PaymentStatus(models.TextChoices):
+    CREATED = "created", "Created"
+    PROCESSING = "processing", "Processing"
+    REVIEW = "review", "In review"
+    AUTHORIZED = "authorized", "Authorized"
+    CAPTURED = "captured", "Captured"
+    PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+    REFUNDED = "refunded", "Refunded"
+    FAILED = "failed", "Failed"
+    CANCELED = "canceled", "Canceled"
+
+
+# The payment state machine (DESIGN §5). Anything not listed is refused by the services.
+PAYMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    PaymentStatus.CREATED: frozenset({PaymentStatus.PROCESSING, PaymentStatus.CANCELED}),
+    PaymentStatus.PROCESSING: frozenset({PaymentStatus.AUTHORIZED, PaymentStatus.REVIEW, PaymentStatus.FAILED}),
+    PaymentStatus.REVIEW: frozenset({PaymentStatus.AUTHORIZED, PaymentStatus.FAILED}),
+    PaymentStatus.AUTHORIZED: frozenset({PaymentStatus.CAPTURED, PaymentStatus.CANCELED}),
+    PaymentStatus.CAPTURED: frozenset({PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}),
+    PaymentStatus.PARTIALLY_REFUNDED: frozenset({PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}),
+    PaymentStatus.FAILED: frozenset({PaymentStatus.PROCESSING}),  # retry, for retryable reasons only
+    PaymentStatus.REFUNDED: frozenset(),
+    PaymentStatus.CANCELED: frozenset(),
+}
+
+
+class FailureReason(models.TextChoices):
+    INVALID_AMOUNT = "INVALID_AMOUNT"
+    INVALID_REQUEST = "INVALID_REQUEST"
+    CARD_DECLINED = "CARD_DECLINED"
+    INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
+    EXPIRED_CARD = "EXPIRED_CARD"
+    UPI_DECLINED = "UPI_DECLINED"
+    FRAUD_SUSPECTED = "FRAUD_SUSPECTED"
+    PROCESSING_ERROR = "PROCESSING_ERROR"
+    PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
+    REVIEW_REJECTED = "REVIEW_REJECTED"
+
+
+# Soft failures: another provider may succeed, and the merchant may retry the payment.
+RETRYABLE_REASONS = frozenset({FailureReason.PROCESSING_ERROR, FailureReason.PROVIDER_UNAVAILABLE})
+
+
+class CaptureMethod(models.TextChoices):
+    AUTOMATIC = "automatic", "Automatic"
+    MANUAL = "manual", "Manual"
+
+
+class Payment(SoftDeleteModel, TimeStampedModel):
+    public_id = PublicIdField(prefix="pay")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="payments")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    method = models.CharField(max_length=8, choices=Method.choices)
+    status = models.CharField(max_length=24, choices=PaymentStatus.choices, default=PaymentStatus.CREATED)
+    failure_reason = models.CharField(max_length=32, choices=FailureReason.choices, blank=True)
+    capture_method = models.CharField(max_length=16, choices=CaptureMethod.choices, default=CaptureMethod.AUTOMATIC)
+    # Card data: never the number or the CVC. The fingerprint is HMAC-SHA256(PAYGATE_HMAC_KEY, number).
+    card_last4 = models.CharField(max_length=4, blank=True)
+    card_network = models.CharField(max_length=16, blank=True)
+    card_exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    card_exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    card_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    vpa = models.CharField(max_length=100, blank=True)
+    customer_name = models.CharField(max_length=150, blank=True)
+    customer_email = models.EmailField(blank=True)
+    customer_country = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=8, choices=Region.choices)
+    provider = models.CharField(max_length=16, blank=True, db_index=True, help_text="Provider that authorized it.")
+    amount_captured = models.BigIntegerField(default=0)
+    amount_refunded = models.BigIntegerField(default=0)
+    fee = models.BigIntegerField(default=0)
+    retry_count = models.PositiveSmallIntegerField(default=0)
+    # Processing is claimed by a token: only the task holding the current claim may write the
+    # outcome, so a re-queued payment (janitor) is never processed twice.
+    processing_claim = models.CharField(max_length=32, blank=True)
+    processing_started_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    authorized_at = models.DateTimeField(null=True, blank=True)
+    captured_at = models.DateTimeField(null=True, blank=True)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["merchant", "-created_at"]),
+            models.Index(fields=["status", "-created_at"]),
+            models.Index(fields=["card_fingerprint", "created_at"]),
+            models.Index(
+                fields=["processing_started_at"], condition=Q(status="processing"), name="payment_processing_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_captured__lte=models.F("amount")), name="payment_capture_within_amount"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_refunded__gte=0) & Q(amount_refunded__lte=models.F("amount_captured")),
+                name="payment_refund_within_captured",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    @property
+    def provider_or_none(self) -> str | None:
+        return self.provider or None
+
+    @property
+    def failure_reason_or_none(self) -> str | None:
+        return self.failure_reason or None
+
+    @property
+    def is_retryable(self) -> bool:
+        return self.status == PaymentStatus.FAILED and self.failure_reason in RETRYABLE_REASONS
+
+
+class AttemptResult(models.TextChoices):
+    SUCCESS = "success", "Success"
+    FAILURE = "failure", "Failure"
+
+
+class ProviderAttempt(models.Model):
+    """One try of one provider for a payment; in `sequence` order they are its routing history."""
+
+    public_id = PublicIdField(prefix="att")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="attempts")
+    sequence = models.PositiveSmallIntegerField()
+    provider = models.CharField(max_length=16)
+    result = models.CharField(max_length=8, choices=AttemptResult.choices)
+    latency_ms = models.PositiveIntegerField()
+    error_code = models.CharField(max_length=32, blank=True)
+    # Denormalised from the payment so the router's health query needs no join.
+    currency = models.CharField(max_length=3)
+    region = models.CharField(max_length=8)
+    manual = models.BooleanField(default=False, help_text="Recorded by an operator rather than the router.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["payment_id", "sequence"]
+        constraints = [models.UniqueConstraint(fields=["payment", "sequence"], name="attempt_sequence_unique")]
+        indexes = [models.Index(fields=["provider", "currency", "region", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSED = "processed", "Processed"
+    FAILED = "failed", "Failed"
+
+
+class Refund(TimeStampedModel):
+    public_id = PublicIdField(prefix="rfnd")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="refunds")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    status = models.CharField(max_length=16, choices=RefundStatus.choices, default=RefundStatus.PENDING)
+    reason = models.CharField(max_length=255, blank=True)
+    failure_reason = models.CharField(max_length=32, choices=FailureReason.choices, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["merchant", "-created_at"]),
+            models.Index(fields=["updated_at"], condition=Q(status="pending"), name="refund_pending_idx"),
+        ]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class Balance(models.Model):
+    """A merchant's available balance in one currency: always the sum of its ledger entries."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="balances")
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    available = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+
+    class Meta:
+        ordering = ["currency"]
+        constraints = [models.UniqueConstraint(fields=["merchant", "currency"], name="balance_per_currency")]
+
+    def __str__(self) -> str:
+        return f"{self.merchant_id} {self.currency} {self.available}"
+
+
+class LedgerEntryType(models.TextChoices):
+    CAPTURE = "capture", "Capture"
+    FEE = "fee", "Fee"
+    REFUND = "refund", "Refund"
+    PAYOUT = "payout", "Payout"
+
+
+class LedgerEntry(models.Model):
+    """An immutable change of one balance, chained: balance_before is the previous balance_after."""
+
+    public_id = PublicIdField(prefix="led")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="ledger_entries")
+    balance = models.ForeignKey(Balance, on_delete=models.PROTECT, related_name="entries")
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    type = models.CharField(max_length=16, choices=LedgerEntryType.choices)
+    amount = models.BigIntegerField(help_text="Signed: credits positive, debits negative.")
+    balance_before = models.BigIntegerField()
+    balance_after = models.BigIntegerField()
+    reference = models.CharField(max_length=40, help_text="Public id of the payment, refund or payout.")
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries")
+    refund = models.ForeignKey(Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries")
+    payout = models.ForeignKey("Payout", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["balance", "id"]), models.Index(fields=["merchant", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(balance_after=models.F("balance_before") + models.F("amount")), name="ledger_entry_adds_up"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class PayoutStatus(models.TextChoices):
+    PROCESSED = "processed", "Processed"
+
+
+class Payout(TimeStampedModel):
+    public_id = PublicIdField(prefix="pout")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="payouts")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    status = models.CharField(max_length=16, choices=PayoutStatus.choices, default=PayoutStatus.PROCESSED)
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive")]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class ProviderProfile(models.Model):
+    """A simulated acquirer. Data, not code: admins edit rates, latency and the outage switch."""
+
+    name = models.CharField(max_length=16, unique=True)
+    display_name = models.CharField(max_length=50)
+    enabled = models.BooleanField(default=True)
+    outage = models.BooleanField(default=False, help_text="Simulate an outage: every attempt fails softly.")
+    success_rate = models.FloatField(help_text="Probability (0–1) that an ordinary attempt succeeds.")
+    soft_failure_share = models.FloatField(
+        default=0.5, help_text="Share of failures that are soft (processing errors) rather than declines."
+    )
+    latency_mean_ms = models.PositiveIntegerField()
+    latency_jitter_ms = models.PositiveIntegerField()
+    currencies = models.JSONField(default=list)
+    regions = models.JSONField(default=list)
+    methods = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(success_rate__gte=0) & Q(success_rate__lte=1), name="provider_rate_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def supports(self, *, currency: str, region: str, method: str) -> bool:
+        return self.enabled and currency in self.currencies and region in self.regions and method in self.methods
+
+
+class IdempotencyStatus(models.TextChoices):
+    IN_FLIGHT = "in_flight", "In flight"
+    COMPLETED = "completed", "Completed"
+
+
+class IdempotencyKey(models.Model):
+    """A claimed `Idempotency-Key`. The unique constraint, not a look-up, decides who owns it."""
+
+    scope = models.CharField(max_length=40, help_text="Public id of the merchant (or operator) that sent it.")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=IdempotencyStatus.choices, default=IdempotencyStatus.IN_FLIGHT)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

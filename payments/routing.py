@@ -1,0 +1,50 @@
+"""Routing: order the eligible providers by their recent performance for this currency and region.
+
+The score is a smoothed success rate (the profile's rate acts as a prior worth ROUTING_PRIOR
+attempts) minus a small latency penalty (100 ms costs one point of success rate). Stats come
+from the stored attempts of the last ROUTING_WINDOW_MINUTES and are cached for a few seconds so
+the hot path does not aggregate on every payment.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Avg, Count, Q
+from django.utils import timezone
+
+from payments.models import AttemptResult, ProviderAttempt, ProviderProfile
+
+ROUTING_PRIOR = 20
+
+
+def recent_stats(*, currency: str, region: str) -> dict[str, tuple[int, int, float]]:
+    """provider -> (attempts, successes, average latency ms) over the routing window."""
+
+    def compute() -> dict[str, tuple[int, int, float]]:
+        since = timezone.now() - timedelta(minutes=settings.ROUTING_WINDOW_MINUTES)
+        rows = (
+            ProviderAttempt.objects.filter(currency=currency, region=region, created_at__gte=since)
+            .values("provider")
+            .annotate(n=Count("id"), ok=Count("id", filter=Q(result=AttemptResult.SUCCESS)), latency=Avg("latency_ms"))
+        )
+        return {row["provider"]: (row["n"], row["ok"], float(row["latency"] or 0)) for row in rows}
+
+    ttl = settings.ROUTING_STATS_TTL_SECONDS
+    if ttl <= 0:
+        return compute()
+    return cache.get_or_set(f"routing-stats:{currency}:{region}", compute, ttl)
+
+
+def score(profile: ProviderProfile, stats: tuple[int, int, float] | None) -> float:
+    attempts, successes, latency = stats or (0, 0, float(profile.latency_mean_ms))
+    rate = (successes + profile.success_rate * ROUTING_PRIOR) / (attempts + ROUTING_PRIOR)
+    return rate - (latency if attempts else profile.latency_mean_ms) / 10_000
+
+
+def rank_providers(*, currency: str, region: str, method: str) -> list[ProviderProfile]:
+    eligible = [p for p in ProviderProfile.objects.all() if p.supports(currency=currency, region=region, method=method)]
+    stats = recent_stats(currency=currency, region=region)
+    return sorted(eligible, key=lambda p: (-score(p, stats.get(p.name)), p.name))

@@ -1,0 +1,605 @@
+"""Every state change of orders, payments, refunds and payouts.
+
+Rules that hold for each function here:
+- one transaction per change; the row locks are taken in one order —
+  order → payment → refund → balance — always through `payments.locks`;
+- the transition is checked against `PAYMENT_TRANSITIONS` (an illegal one raises and writes nothing);
+- the change, its ledger entries and its `Event` are written together;
+- follow-up work (processing, refunds) is enqueued in the same transaction (an outbox);
+- nothing here sleeps or calls a provider while a lock is held (see `payment_process`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from merchants.models import Merchant
+from paygate.lib.api import ApiError, ErrorCode
+from paygate.lib.money import check_amount
+from payments import locks
+from payments.cards import Scenario, card_fingerprint, card_network, card_scenario, vpa_scenario
+from payments.ledger import lock_balance, post_entry
+from payments.models import (
+    PAYMENT_TRANSITIONS,
+    RETRYABLE_REASONS,
+    AttemptResult,
+    CaptureMethod,
+    FailureReason,
+    LedgerEntryType,
+    Method,
+    Order,
+    OrderStatus,
+    Payment,
+    PaymentStatus,
+    Payout,
+    ProviderAttempt,
+    ProviderProfile,
+    Refund,
+    RefundStatus,
+)
+from payments.providers import Outcome, rng_for, simulate_attempt, simulate_refund, sleep_latency
+from payments.risk import assess
+from payments.routing import rank_providers
+from payments.serializers import OrderOutput, PaymentOutput, PayoutOutput, RefundOutput
+from webhooks.services import event_record
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+class TransitionError(ApiError):
+    error = ErrorCode.INVALID_STATE_TRANSITION
+
+
+def _check_transition(payment: Payment, target: str, action: str) -> None:
+    if target not in PAYMENT_TRANSITIONS[payment.status]:
+        expected = sorted(s for s, targets in PAYMENT_TRANSITIONS.items() if target in targets)
+        raise TransitionError(
+            f"Cannot {action} a payment that is {payment.status}.",
+            meta={"current_state": payment.status, "expected_states": expected, "action": action},
+        )
+
+
+# --- events -------------------------------------------------------------------------------------
+
+
+def _payment_event(payment: Payment, type: str, actor: Any = None) -> None:
+    event_record(
+        merchant=payment.merchant,
+        type=type,
+        object_type="payment",
+        object_id=payment.public_id,
+        data=PaymentOutput(payment).data,
+        payment=payment,
+        actor=actor,
+    )
+
+
+def _order_event(order: Order, type: str, actor: Any = None) -> None:
+    event_record(
+        merchant=order.merchant, type=type, object_type="order", object_id=order.public_id,
+        data=OrderOutput(order).data, actor=actor,
+    )  # fmt: skip
+
+
+def _refund_event(refund: Refund, type: str, actor: Any = None) -> None:
+    event_record(
+        merchant=refund.merchant, type=type, object_type="refund", object_id=refund.public_id,
+        data=RefundOutput(refund).data, payment=refund.payment, actor=actor,
+    )  # fmt: skip
+
+
+# --- orders -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_create(
+    *, merchant: Merchant, amount: int, currency: str, receipt: str = "", notes: dict | None = None, actor: Any = None
+) -> Order:
+    check_amount(amount, currency)
+    order = Order.objects.create(
+        merchant=merchant, amount=amount, currency=currency, receipt=receipt, notes=notes or {}
+    )
+    _order_event(order, "order.created", actor)
+    return order
+
+
+# --- payments: creation and processing ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardDetails:
+    """Card input as validated at the edge. The number lives only in this object, in memory."""
+
+    number: str
+    exp_month: int
+    exp_year: int
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Customer:
+    name: str = ""
+    email: str = ""
+    country: str = ""
+
+
+def _claim(payment: Payment) -> str:
+    payment.processing_claim = secrets.token_hex(16)
+    payment.processing_started_at = timezone.now()
+    return payment.processing_claim
+
+
+def _enqueue_processing(payment: Payment) -> None:
+    # Enqueued inside the transaction on purpose: with the database backend the task row commits
+    # together with the payment (an outbox: neither exists without the other); with the immediate
+    # backend processing finishes inside this request.
+    from payments.tasks import process_payment  # tasks import services
+
+    process_payment.enqueue(payment.pk, payment.processing_claim)
+
+
+@transaction.atomic
+def payment_create(
+    *,
+    order: Order,
+    method: str,
+    region: str,
+    card: CardDetails | None = None,
+    vpa: str = "",
+    customer: Customer | None = None,
+    actor: Any = None,
+) -> Payment:
+    """Create a payment for what the order still owes and queue its processing."""
+    order = locks.lock_order(order.pk)
+    if order.status == OrderStatus.PAID or order.amount_due <= 0:
+        raise ApiError(
+            "The order is already paid.", error=ErrorCode.ORDER_NOT_PAYABLE, meta={"order_status": order.status}
+        )
+    in_progress = order.payments.filter(
+        status__in=[PaymentStatus.CREATED, PaymentStatus.PROCESSING, PaymentStatus.REVIEW, PaymentStatus.AUTHORIZED]
+    ).first()
+    if in_progress is not None:
+        raise ApiError(
+            f"The order already has payment {in_progress.public_id} in progress ({in_progress.status}).",
+            error=ErrorCode.ORDER_NOT_PAYABLE,
+            meta={"payment_id": in_progress.public_id, "payment_status": in_progress.status},
+        )
+    if method == Method.UPI and order.currency != "INR":
+        raise ApiError(
+            "UPI payments are only in INR.",
+            error=ErrorCode.VALIDATION_ERROR,
+            meta={"fields": {"method": ["UPI needs an INR order."]}},
+        )
+    customer = customer or Customer()
+    merchant = order.merchant
+    payment = Payment(
+        merchant=merchant,
+        order=order,
+        amount=order.amount_due,
+        currency=order.currency,
+        method=method,
+        region=region,
+        capture_method=CaptureMethod.AUTOMATIC if merchant.auto_capture else CaptureMethod.MANUAL,
+        customer_name=customer.name,
+        customer_email=customer.email,
+        customer_country=customer.country,
+        vpa=vpa.lower(),
+    )
+    if card is not None:
+        payment.card_last4 = card.number[-4:]
+        payment.card_network = card_network(card.number)
+        payment.card_exp_month = card.exp_month
+        payment.card_exp_year = card.exp_year
+        payment.card_fingerprint = card_fingerprint(card.number)
+    payment.save()
+    _payment_event(payment, "payment.created", actor)
+    # created -> processing at once: the task does the rest.
+    payment.status = PaymentStatus.PROCESSING
+    _claim(payment)
+    payment.save()
+    order.attempts += 1
+    order.status = OrderStatus.ATTEMPTED
+    order.save(update_fields=["attempts", "status", "updated_at"])
+    _enqueue_processing(payment)
+    return payment
+
+
+def _scenario(payment: Payment) -> Scenario | None:
+    if payment.method == Method.UPI:
+        return vpa_scenario(payment.vpa)
+    return card_scenario(payment.card_fingerprint)
+
+
+def payment_process(*, payment_id: int, claim: str, simulate_latency: bool) -> None:
+    """Run risk rules, then try the ranked providers until one succeeds or declines hard.
+
+    Not one transaction: each attempt is saved in its own short transaction and the simulated
+    latency is slept between them with no lock held. Every write checks the claim, so a payment
+    re-queued by the janitor while this runs is finished by exactly one of the two.
+    """
+    payment = Payment.objects.all_with_deleted().filter(pk=payment_id).first()
+    if payment is None or payment.status != PaymentStatus.PROCESSING or payment.processing_claim != claim:
+        return  # finished already, or another run holds the claim: nothing to do (idempotent)
+    scenario = _scenario(payment)
+    decision = assess(payment, scenario)
+    if decision.block_reason:
+        _finish(payment_id, claim, outcome=None, failure=decision.block_reason, review=False)
+        return
+    providers = rank_providers(currency=payment.currency, region=payment.region, method=payment.method)
+    sequence = payment.attempts.count()
+    outcome: Outcome | None = None
+    for position, profile in enumerate(providers):
+        sequence += 1
+        outcome = simulate_attempt(
+            profile, method=payment.method, scenario=scenario, position=position, rng=rng_for(payment.pk, sequence)
+        )
+        if simulate_latency:
+            sleep_latency(outcome.latency_ms)
+        if not _record_attempt(payment_id, claim, outcome, sequence):
+            return
+        if outcome.success or outcome.hard_decline:
+            break
+    if outcome is None:
+        _finish(payment_id, claim, outcome=None, failure=FailureReason.PROVIDER_UNAVAILABLE, review=False)
+    elif outcome.success:
+        _finish(payment_id, claim, outcome=outcome, failure="", review=decision.review)
+    else:
+        _finish(payment_id, claim, outcome=outcome, failure=outcome.error_code, review=False)
+
+
+@transaction.atomic
+def _record_attempt(payment_id: int, claim: str, outcome: Outcome, sequence: int) -> bool:
+    payment = locks.lock_payment(payment_id)
+    if payment.status != PaymentStatus.PROCESSING or payment.processing_claim != claim:
+        return False
+    ProviderAttempt.objects.create(
+        payment=payment,
+        sequence=sequence,
+        provider=outcome.provider,
+        result=AttemptResult.SUCCESS if outcome.success else AttemptResult.FAILURE,
+        latency_ms=outcome.latency_ms,
+        error_code=outcome.error_code,
+        currency=payment.currency,
+        region=payment.region,
+    )
+    return True
+
+
+@transaction.atomic
+def _finish(payment_id: int, claim: str, *, outcome: Outcome | None, failure: str, review: bool) -> None:
+    order_pk = Payment.objects.all_with_deleted().values_list("order_id", flat=True).get(pk=payment_id)
+    order = locks.lock_order(order_pk)
+    payment = locks.lock_payment(payment_id)
+    if payment.status != PaymentStatus.PROCESSING or payment.processing_claim != claim:
+        return
+    payment.processing_claim = ""
+    if failure:
+        _fail(payment, failure)
+        return
+    payment.provider = outcome.provider if outcome else ""
+    if review:
+        _check_transition(payment, PaymentStatus.REVIEW, "hold for review")
+        payment.status = PaymentStatus.REVIEW
+        payment.save()
+        _payment_event(payment, "payment.review_required")
+        return
+    _authorize(order, payment)
+
+
+def _fail(payment: Payment, reason: str, actor: Any = None) -> None:
+    _check_transition(payment, PaymentStatus.FAILED, "fail")
+    payment.status = PaymentStatus.FAILED
+    payment.failure_reason = reason
+    payment.failed_at = timezone.now()
+    payment.save()
+    _payment_event(payment, "payment.failed", actor)
+
+
+def _authorize(order: Order, payment: Payment, actor: Any = None) -> None:
+    _check_transition(payment, PaymentStatus.AUTHORIZED, "authorize")
+    payment.status = PaymentStatus.AUTHORIZED
+    payment.authorized_at = timezone.now()
+    payment.failure_reason = ""
+    payment.save()
+    _payment_event(payment, "payment.authorized", actor)
+    if payment.capture_method == CaptureMethod.AUTOMATIC:
+        _capture(order, payment, payment.amount, actor)
+
+
+# --- capture, cancel, retry, review, manual attempts --------------------------------------------
+
+
+def capture_fee(amount: int) -> int:
+    """Percentage (basis points, rounded half up) plus the fixed fee, never more than the amount."""
+    fee = (amount * settings.PAYGATE_FEE_BPS + 5_000) // 10_000 + settings.PAYGATE_FEE_FIXED
+    return min(fee, amount)
+
+
+def _capture(order: Order, payment: Payment, amount: int, actor: Any = None) -> None:
+    _check_transition(payment, PaymentStatus.CAPTURED, "capture")
+    if not 1 <= amount <= payment.amount:
+        raise ApiError(
+            f"Capture amount must be between 1 and the authorized {payment.amount}.",
+            error=ErrorCode.CAPTURE_EXCEEDS_AUTHORIZED,
+            meta={"authorized": payment.amount},
+        )
+    fee = capture_fee(amount)
+    payment.status = PaymentStatus.CAPTURED
+    payment.amount_captured = amount
+    payment.fee = fee
+    payment.captured_at = timezone.now()
+    payment.save()
+    balance = lock_balance(merchant=payment.merchant, currency=payment.currency)
+    common = {
+        "merchant": payment.merchant,
+        "currency": payment.currency,
+        "reference": payment.public_id,
+        "payment": payment,
+        "balance": balance,
+    }
+    post_entry(type=LedgerEntryType.CAPTURE, amount=amount, **common)
+    if fee:
+        post_entry(type=LedgerEntryType.FEE, amount=-fee, **common)
+    _payment_event(payment, "payment.captured", actor)
+    order.amount_paid += amount
+    if order.amount_paid >= order.amount:
+        order.status = OrderStatus.PAID
+    order.save(update_fields=["amount_paid", "status", "updated_at"])
+    if order.status == OrderStatus.PAID:
+        _order_event(order, "order.paid", actor)
+
+
+@transaction.atomic
+def payment_capture(*, payment: Payment, amount: int | None = None, actor: Any = None) -> Payment:
+    order = locks.lock_order(payment.order_id)
+    payment = locks.lock_payment(payment.pk)
+    _capture(order, payment, payment.amount if amount is None else amount, actor)
+    return payment
+
+
+@transaction.atomic
+def payment_cancel(*, payment: Payment, actor: Any = None) -> Payment:
+    """Void a payment that is created or authorized but not captured."""
+    payment = locks.lock_payment(payment.pk)
+    _check_transition(payment, PaymentStatus.CANCELED, "cancel")
+    payment.status = PaymentStatus.CANCELED
+    payment.canceled_at = timezone.now()
+    payment.processing_claim = ""
+    payment.save()
+    _payment_event(payment, "payment.canceled", actor)
+    return payment
+
+
+@transaction.atomic
+def payment_retry(*, payment: Payment, actor: Any = None) -> Payment:
+    """Try a failed payment again (soft failures only, at most PAYGATE_MAX_RETRIES times)."""
+    payment = locks.lock_payment(payment.pk)
+    _check_transition(payment, PaymentStatus.PROCESSING, "retry")
+    if payment.failure_reason not in RETRYABLE_REASONS:
+        raise ApiError(
+            f"A payment that failed with {payment.failure_reason} cannot be retried.",
+            error=ErrorCode.PAYMENT_NOT_RETRYABLE,
+            meta={"failure_reason": payment.failure_reason, "retryable_reasons": sorted(RETRYABLE_REASONS)},
+        )
+    if payment.retry_count >= settings.PAYGATE_MAX_RETRIES:
+        raise ApiError(
+            f"The payment has used all {settings.PAYGATE_MAX_RETRIES} retries.",
+            error=ErrorCode.PAYMENT_NOT_RETRYABLE,
+            meta={"retry_count": payment.retry_count, "max_retries": settings.PAYGATE_MAX_RETRIES},
+        )
+    payment.status = PaymentStatus.PROCESSING
+    payment.retry_count += 1
+    payment.failure_reason = ""
+    payment.failed_at = None
+    _claim(payment)
+    payment.save()
+    _payment_event(payment, "payment.retried", actor)
+    _enqueue_processing(payment)
+    return payment
+
+
+@transaction.atomic
+def payment_review(*, payment: Payment, approve: bool, note: str = "", actor: Any = None) -> Payment:
+    """Finance's decision on a payment held in review: approve authorizes it, reject fails it."""
+    order = locks.lock_order(payment.order_id)
+    payment = locks.lock_payment(payment.pk)
+    if payment.status != PaymentStatus.REVIEW:
+        raise TransitionError(
+            f"Only payments in review can be reviewed; this one is {payment.status}.",
+            meta={"current_state": payment.status, "expected_states": [PaymentStatus.REVIEW], "action": "review"},
+        )
+    payment.review_note = note
+    payment.reviewed_by = actor
+    if approve:
+        _authorize(order, payment, actor)
+    else:
+        _fail(payment, FailureReason.REVIEW_REJECTED, actor)
+    return payment
+
+
+@transaction.atomic
+def payment_record_attempt(
+    *, payment: Payment, provider: str, result: str, latency_ms: int, error_code: str = "", actor: Any = None
+) -> Payment:
+    """An operator records what a provider answered for a payment stuck in processing.
+
+    The attempt joins the routing history (marked manual) and decides the payment: success
+    authorizes it, failure fails it with the given reason.
+    """
+    if not ProviderProfile.objects.filter(name=provider).exists():
+        raise ApiError(
+            f"Unknown provider {provider!r}.",
+            error=ErrorCode.VALIDATION_ERROR,
+            meta={"fields": {"provider": ["Unknown provider."]}},
+        )
+    order = locks.lock_order(payment.order_id)
+    payment = locks.lock_payment(payment.pk)
+    if payment.status != PaymentStatus.PROCESSING:
+        raise TransitionError(
+            f"Attempts can only be recorded for payments in processing; this one is {payment.status}.",
+            meta={
+                "current_state": payment.status,
+                "expected_states": [PaymentStatus.PROCESSING],
+                "action": "record attempt",
+            },
+        )
+    success = result == AttemptResult.SUCCESS
+    ProviderAttempt.objects.create(
+        payment=payment,
+        sequence=payment.attempts.count() + 1,
+        provider=provider,
+        result=result,
+        latency_ms=latency_ms,
+        error_code="" if success else (error_code or FailureReason.PROCESSING_ERROR),
+        currency=payment.currency,
+        region=payment.region,
+        manual=True,
+        recorded_by=actor,
+    )
+    payment.processing_claim = ""  # a task still running for it must not write an outcome
+    if success:
+        payment.provider = provider
+        _authorize(order, payment, actor)
+    else:
+        _fail(payment, error_code or FailureReason.PROCESSING_ERROR, actor)
+    return payment
+
+
+@transaction.atomic
+def payment_soft_delete(*, payment: Payment, actor: Any = None) -> None:
+    payment = locks.lock_payment(payment.pk)
+    payment.mark_deleted()
+    payment.save(update_fields=["deleted", "deleted_at", "updated_at"])
+    _payment_event(payment, "payment.deleted", actor)
+
+
+# --- refunds ------------------------------------------------------------------------------------
+
+
+def refundable_amount(payment: Payment) -> int:
+    """Captured amount minus every refund that is pending or processed (call with the row locked)."""
+    reserved = payment.refunds.filter(status__in=[RefundStatus.PENDING, RefundStatus.PROCESSED]).aggregate(
+        total=Sum("amount")
+    )["total"]
+    return payment.amount_captured - (reserved or 0)
+
+
+def _enqueue_refund(refund: Refund) -> None:
+    from payments.tasks import process_refund  # same outbox reasoning as _enqueue_processing
+
+    process_refund.enqueue(refund.pk)
+
+
+@transaction.atomic
+def refund_create(*, payment: Payment, amount: int | None = None, reason: str = "", actor: Any = None) -> Refund:
+    """Refund all or part of a captured payment. The payment row lock makes concurrent partial
+    refunds add up to at most the captured amount."""
+    payment = locks.lock_payment(payment.pk)
+    if payment.status not in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
+        raise TransitionError(
+            f"Only captured payments can be refunded; this one is {payment.status}.",
+            meta={
+                "current_state": payment.status,
+                "expected_states": [PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED],
+                "action": "refund",
+            },
+        )
+    remaining = refundable_amount(payment)
+    amount = remaining if amount is None else amount
+    if amount < 1 or amount > remaining:
+        raise ApiError(
+            f"Refund amount must be between 1 and {remaining}, what is left to refund.",
+            error=ErrorCode.REFUND_EXCEEDS_CAPTURED,
+            meta={"refundable": remaining, "requested": amount},
+        )
+    refund = Refund.objects.create(
+        merchant=payment.merchant, payment=payment, amount=amount, currency=payment.currency, reason=reason
+    )
+    _refund_event(refund, "refund.created", actor)
+    _enqueue_refund(refund)
+    return refund
+
+
+def refund_process(*, refund_id: int, simulate_latency: bool) -> None:
+    """Ask the payment's provider to refund (outside any lock), then settle in one transaction."""
+    refund = Refund.objects.select_related("payment").filter(pk=refund_id).first()
+    if refund is None or refund.status != RefundStatus.PENDING:
+        return
+    profile = ProviderProfile.objects.filter(name=refund.payment.provider).first()
+    outcome = simulate_refund(profile, rng_for(refund.pk, 0, salt="refund"))
+    if simulate_latency and outcome.success:
+        sleep_latency(outcome.latency_ms)
+    _settle_refund(refund_id, outcome)
+
+
+@transaction.atomic
+def _settle_refund(refund_id: int, outcome: Outcome) -> None:
+    payment_pk = Refund.objects.values_list("payment_id", flat=True).get(pk=refund_id)
+    payment = locks.lock_payment(payment_pk)
+    refund = locks.lock_refund(refund_id)
+    if refund.status != RefundStatus.PENDING:
+        return  # settled by an earlier run
+    refund.processed_at = timezone.now()
+    if not outcome.success:
+        refund.status = RefundStatus.FAILED
+        refund.failure_reason = outcome.error_code
+        refund.save()
+        _refund_event(refund, "refund.failed")
+        return
+    target = (
+        PaymentStatus.REFUNDED
+        if payment.amount_refunded + refund.amount >= payment.amount_captured
+        else PaymentStatus.PARTIALLY_REFUNDED
+    )
+    _check_transition(payment, target, "refund")
+    refund.status = RefundStatus.PROCESSED
+    refund.save()
+    payment.amount_refunded += refund.amount
+    payment.status = target
+    payment.save()
+    post_entry(
+        merchant=payment.merchant, currency=payment.currency, type=LedgerEntryType.REFUND, amount=-refund.amount,
+        reference=refund.public_id, payment=payment, refund=refund,
+    )  # fmt: skip
+    _refund_event(refund, "refund.processed")
+    _payment_event(payment, "payment.refunded")
+
+
+# --- payouts ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def payout_create(*, merchant: Merchant, amount: int, currency: str, actor: Any = None) -> Payout:
+    balance = lock_balance(merchant=merchant, currency=currency)
+    if amount > balance.available:
+        raise ApiError(
+            f"The available {currency} balance is {balance.available}; a payout cannot exceed it.",
+            error=ErrorCode.INSUFFICIENT_BALANCE,
+            meta={"available": balance.available, "requested": amount, "currency": currency},
+        )
+    payout = Payout.objects.create(merchant=merchant, amount=amount, currency=currency)
+    post_entry(
+        merchant=merchant, currency=currency, type=LedgerEntryType.PAYOUT, amount=-amount,
+        reference=payout.public_id, payout=payout, balance=balance,
+    )  # fmt: skip
+    event_record(
+        merchant=merchant, type="payout.processed", object_type="payout", object_id=payout.public_id,
+        data=PayoutOutput(payout).data, actor=actor,
+    )  # fmt: skip
+    return payout
+
+
+# --- accounts -----------------------------------------------------------------------------------
+
+
+def merchant_soft_delete_records(*, merchant: Merchant) -> None:
+    """Part of account deletion (runs in its transaction): hide the merchant's orders and payments."""
+    Payment.objects.filter(merchant=merchant).soft_delete()
+    Order.objects.filter(merchant=merchant).soft_delete()
