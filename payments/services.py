@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +33,8 @@ from payments.models import (
     AttemptResult,
     CaptureMethod,
     FailureReason,
+    IdempotencyKey,
+    IdempotencyStatus,
     LedgerEntryType,
     Method,
     Order,
@@ -381,7 +384,11 @@ def payment_cancel(*, payment: Payment, actor: Any = None) -> Payment:
 def payment_retry(*, payment: Payment, actor: Any = None) -> Payment:
     """Try a failed payment again (soft failures only, at most PAYGATE_MAX_RETRIES times)."""
     payment = locks.lock_payment(payment.pk)
-    _check_transition(payment, PaymentStatus.PROCESSING, "retry")
+    if payment.status != PaymentStatus.FAILED:
+        raise TransitionError(
+            f"Only failed payments can be retried; this one is {payment.status}.",
+            meta={"current_state": payment.status, "expected_states": [PaymentStatus.FAILED], "action": "retry"},
+        )
     if payment.failure_reason not in RETRYABLE_REASONS:
         raise ApiError(
             f"A payment that failed with {payment.failure_reason} cannot be retried.",
@@ -603,3 +610,57 @@ def merchant_soft_delete_records(*, merchant: Merchant) -> None:
     """Part of account deletion (runs in its transaction): hide the merchant's orders and payments."""
     Payment.objects.filter(merchant=merchant).soft_delete()
     Order.objects.filter(merchant=merchant).soft_delete()
+
+
+# --- janitor ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    payments: int
+    refunds: int
+    idempotency_keys: int
+
+
+def stuck_work_sweep() -> SweepResult:
+    """Re-queue work a dead worker or a lost task left behind (safe to run at any time, anywhere).
+
+    - payments in `processing` whose claim is older than PAYGATE_STUCK_AFTER_SECONDS get a new
+      claim and a new task; the old run, if it is somehow alive, can no longer write;
+    - refunds still `pending` after that long get a new task (settling is idempotent);
+    - idempotency keys past their TTL are deleted, and so are claims stuck in flight.
+    """
+    from payments.tasks import process_payment, process_refund
+
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.PAYGATE_STUCK_AFTER_SECONDS)
+    payments = 0
+    stuck = Payment.objects.all_with_deleted().filter(status=PaymentStatus.PROCESSING, processing_started_at__lt=cutoff)
+    for pk in stuck.values_list("pk", flat=True):
+        with transaction.atomic():
+            payment = locks.lock_payment(pk)
+            if payment.status != PaymentStatus.PROCESSING or payment.processing_started_at >= cutoff:
+                continue
+            _claim(payment)
+            payment.save(update_fields=["processing_claim", "processing_started_at", "updated_at"])
+            process_payment.enqueue(payment.pk, payment.processing_claim)
+            payments += 1
+    refunds = 0
+    for pk in Refund.objects.filter(status=RefundStatus.PENDING, updated_at__lt=cutoff).values_list("pk", flat=True):
+        with transaction.atomic():
+            # Touch it so the next sweep waits another period before queueing it again.
+            if Refund.objects.filter(pk=pk, status=RefundStatus.PENDING, updated_at__lt=cutoff).update(updated_at=now):
+                process_refund.enqueue(pk)
+                refunds += 1
+    expired = IdempotencyKey.objects.filter(created_at__lt=now - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS))
+    abandoned = IdempotencyKey.objects.filter(status=IdempotencyStatus.IN_FLIGHT, created_at__lt=cutoff)
+    keys = expired.delete()[0] + abandoned.delete()[0]
+    return SweepResult(payments=payments, refunds=refunds, idempotency_keys=keys)
+
+
+@transaction.atomic
+def payment_restore(*, payment: Payment, actor: Any = None) -> None:
+    payment = locks.lock_payment(payment.pk)
+    payment.mark_restored()
+    payment.save(update_fields=["deleted", "deleted_at", "updated_at"])
+    _payment_event(payment, "payment.restored", actor)

@@ -16,7 +16,10 @@ $PY manage.py seed_demo
 mkdir -p .run
 $PY manage.py db_worker --no-reload >>.run/worker.log 2>&1 &
 worker=$!
-trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+# The janitor re-queues work a dead worker left behind; cron would run it in production.
+( while sleep 60; do $PY manage.py janitor >>.run/janitor.log 2>&1 || true; done ) &
+janitor=$!
+trap 'kill $worker $janitor 2>/dev/null || true' EXIT INT TERM
 
 cat <<MSG
 

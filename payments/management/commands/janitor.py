@@ -1,0 +1,23 @@
+"""janitor: pick up work that a killed worker or a lost task left behind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from payments.services import stuck_work_sweep
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-queue payments stuck in processing and refunds stuck pending past PAYGATE_STUCK_AFTER_SECONDS, "
+        "and expire idempotency keys. Safe to run every minute from cron, on any number of machines."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = stuck_work_sweep()
+        self.stdout.write(
+            f"janitor: re-queued {result.payments} payment(s), {result.refunds} refund(s); "
+            f"expired {result.idempotency_keys} idempotency key(s)"
+        )

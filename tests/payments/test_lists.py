@@ -1,0 +1,164 @@
+"""Filters, search, sorting and pagination on the lists, without N+1 queries."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from tests.conftest import API
+from tests.payments.conftest import create_order, pay
+
+PAYMENTS = f"{API}/payments/"
+
+
+@pytest.fixture
+def mixed(merchant_api: APIClient, outsider_api: APIClient) -> dict[str, dict]:
+    made = {
+        "gbp_ok": pay(merchant_api, create_order(merchant_api, 2599, "GBP", receipt="inv_1")["id"]),
+        "usd_declined": pay(
+            merchant_api,
+            create_order(merchant_api, 9000, "USD")["id"],
+            "4000000000000002",
+            customer={"name": "Bo Chen", "email": "bo@example.com", "country": "US"},
+        ),
+        "eur_ok": pay(
+            merchant_api,
+            create_order(merchant_api, 500, "EUR")["id"],
+            "5555555555554444",
+            customer={"name": "Zoe", "email": "zoe@example.com", "country": "DE"},
+        ),
+        "inr_upi": merchant_api.post(
+            PAYMENTS,
+            {
+                "order_id": create_order(merchant_api, 10000, "INR")["id"],
+                "method": "upi",
+                "vpa": "success@paygate",
+                "customer": {"country": "IN"},
+            },
+            format="json",
+        ).json()["data"],
+    }
+    made["theirs"] = pay(outsider_api, create_order(outsider_api)["id"])
+    return made
+
+
+def ids(api: APIClient, query: str) -> list[str]:
+    response = api.get(f"{PAYMENTS}?{query}")
+    assert response.status_code == 200, response.json()
+    return [p["id"] for p in response.json()["data"]["results"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("status=failed", ["usd_declined"]),
+        ("currency=EUR", ["eur_ok"]),
+        ("region=apac", ["inr_upi"]),
+        ("method=upi", ["inr_upi"]),
+        ("amount_min=2599&amount_max=9000", ["usd_declined", "gbp_ok"]),
+        ("q=bo@example.com", ["usd_declined"]),
+        ("q=Zoe", ["eur_ok"]),
+        ("q=inv_1", ["gbp_ok"]),
+        ("q=4444", ["eur_ok"]),
+        ("sort=amount", ["eur_ok", "gbp_ok", "usd_declined", "inr_upi"]),
+        ("sort=-amount&limit=2", ["inr_upi", "usd_declined"]),
+        ("sort=-amount&limit=2&page=2", ["gbp_ok", "eur_ok"]),
+    ],
+)
+def test_payment_filters_search_and_sort(merchant_api: APIClient, mixed: dict, query: str, expected: list[str]) -> None:
+    assert ids(merchant_api, query) == [mixed[name]["id"] for name in expected]
+
+
+def test_search_by_payment_and_order_id(merchant_api: APIClient, mixed: dict) -> None:
+    payment = mixed["gbp_ok"]
+
+    assert ids(merchant_api, f"q={payment['id']}") == [payment["id"]]
+    assert ids(merchant_api, f"q={payment['order_id']}") == [payment["id"]]
+
+
+def test_provider_filter(merchant_api: APIClient, mixed: dict) -> None:
+    provider = mixed["gbp_ok"]["provider"]
+
+    assert mixed["gbp_ok"]["id"] in ids(merchant_api, f"provider={provider}")
+    assert ids(merchant_api, "provider=nobody") == []
+
+
+def test_date_range_filter(merchant_api: APIClient, mixed: dict) -> None:
+    assert len(ids(merchant_api, "created_after=2000-01-01T00:00:00Z")) == 4
+    assert ids(merchant_api, "created_before=2000-01-01T00:00:00Z") == []
+
+
+def test_merchant_filter_is_for_operators_and_merchants_stay_scoped(
+    merchant_api: APIClient, finance_api: APIClient, mixed: dict, outsider
+) -> None:
+    assert ids(finance_api, f"merchant_id={outsider.public_id}") == [mixed["theirs"]["id"]]
+    assert ids(merchant_api, f"merchant_id={outsider.public_id}") == []
+    assert len(ids(finance_api, "limit=100")) == 5
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "status=teleported",
+        "currency=XXX",
+        "amount_min=abc",
+        "created_after=yesterday",
+        "sort=colour",
+        "limit=500",
+        "page=0",
+    ],
+)
+def test_bad_filters_are_400(merchant_api: APIClient, query: str) -> None:
+    response = merchant_api.get(f"{PAYMENTS}?{query}")
+
+    assert response.status_code == 400
+    assert response.json()["exception"]["code"] == 1008
+
+
+def test_payment_list_has_no_n_plus_one(merchant_api: APIClient) -> None:
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert merchant_api.get(f"{PAYMENTS}?limit=100").status_code == 200
+        return len(queries)
+
+    pay(merchant_api, create_order(merchant_api)["id"])
+    few = count_queries()
+    for _ in range(6):
+        pay(merchant_api, create_order(merchant_api)["id"], "4000000000003253")
+
+    assert count_queries() == few
+
+
+@pytest.mark.parametrize("path", ["orders/", "refunds/", "ledger/", "payouts/", "events/"])
+def test_other_lists_have_no_n_plus_one(merchant_api: APIClient, path: str) -> None:
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert merchant_api.get(f"{API}/{path}?limit=100").status_code == 200
+        return len(queries)
+
+    from tests.payments.conftest import paid_payment
+
+    def activity() -> None:
+        payment = paid_payment(merchant_api, 5000)
+        merchant_api.post(f"{API}/refunds/", {"payment_id": payment["id"], "amount": 100}, format="json")
+        merchant_api.post(f"{API}/payouts/", {"amount": 100, "currency": "GBP"}, format="json")
+
+    activity()
+    few = count_queries()
+    activity()
+    activity()
+
+    assert count_queries() == few
+
+
+def test_events_list_filters_by_type_and_object(merchant_api: APIClient, outsider_api: APIClient, mixed: dict) -> None:
+    captured = merchant_api.get(f"{API}/events/?type=payment.captured").json()["data"]
+    for_one = merchant_api.get(f"{API}/events/?object_id={mixed['gbp_ok']['id']}").json()["data"]["results"]
+
+    assert captured["total"] == 3
+    assert {e["type"] for e in for_one} == {"payment.created", "payment.authorized", "payment.captured"}
+    event_id = for_one[0]["id"]
+    assert outsider_api.get(f"{API}/events/{event_id}/").status_code == 404
+    assert merchant_api.get(f"{API}/events/{event_id}/").json()["data"]["data"]["id"] == mixed["gbp_ok"]["id"]
