@@ -11,6 +11,7 @@ admin.site.site_header = "PayGate administration"
 admin.site.site_title = "PayGate admin"
 
 api_v1 = [
+    path("health/", views.HealthView.as_view(), name="health"),
     path("", include("merchants.urls")),
     path("", include("payments.urls")),
 ]

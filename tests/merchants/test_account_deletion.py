@@ -61,3 +61,23 @@ def test_operators_cannot_delete_their_account_through_me(who: str, request: pyt
     assert response.status_code == 403
     assert response.json()["exception"]["code"] == 1004
     assert User.objects.filter(deleted=False).count() == 1
+
+
+def test_account_deletion_soft_deletes_orders_and_payments_but_keeps_money_records(
+    merchant_api: APIClient, merchant: Merchant, finance_api: APIClient
+) -> None:
+    from payments.models import LedgerEntry, Order, Payment
+    from payments.providers import ensure_default_profiles
+    from tests.payments.conftest import paid_payment
+
+    ensure_default_profiles()
+    payment = paid_payment(merchant_api)
+
+    assert merchant_api.delete(f"{API}/me/").status_code == 200
+
+    assert not Order.objects.filter(merchant=merchant).exists()
+    assert not Payment.objects.filter(merchant=merchant).exists()
+    kept = Payment.objects.all_with_deleted().get(public_id=payment["id"])
+    assert kept.deleted and kept.order.deleted
+    assert LedgerEntry.objects.filter(merchant=merchant).count() == 2  # never deleted
+    assert finance_api.get(f"{API}/payments/{payment['id']}/").status_code == 404
