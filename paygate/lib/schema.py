@@ -76,6 +76,10 @@ class EnvelopeAutoSchema(AutoSchema):
             codes += ["401", "403"]
         if "{" in self.path:
             codes.append("404")
+        if self.method == "POST" and authenticated:
+            codes.append("409")  # an illegal transition, or a request still in flight
+            if any(p.get("name") == "Idempotency-Key" for p in self._get_parameters()):
+                codes.append("422")
         codes.append("500")
         return codes
 

@@ -121,3 +121,10 @@ def test_error_table_is_documented() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "errors.md").read_text()
     for error in ErrorCode:
         assert f"| {error.code} | `{error.name}` | {error.status} |" in doc, error
+
+
+def test_health_answers_without_credentials(api: APIClient) -> None:
+    response = api.get(f"{API}/health/")
+
+    assert response.status_code == 200
+    assert response.json() == {"success": True, "data": {"status": "ok"}}
