@@ -6,22 +6,19 @@ from __future__ import annotations
 import django_filters as filters
 from django.db.models import Q, QuerySet
 
+from paygate.lib.filters import UtcIsoDateTimeFilter
 from paygate.lib.money import CURRENCY_CHOICES
 from payments.models import LedgerEntryType, Method, OrderStatus, PaymentStatus, RefundStatus, Region
 
 
 class _Base(filters.FilterSet):
-    created_after = filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="gte", help_text="ISO 8601, inclusive."
-    )
-    created_before = filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="lt", help_text="ISO 8601, exclusive."
-    )
+    created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     merchant_id = filters.CharFilter(field_name="merchant__public_id", help_text="Operators: one merchant's rows.")
-    currency = filters.ChoiceFilter(choices=CURRENCY_CHOICES)
 
 
 class _Money(_Base):
+    currency = filters.ChoiceFilter(choices=CURRENCY_CHOICES)
     amount_min = filters.NumberFilter(field_name="amount", lookup_expr="gte")
     amount_max = filters.NumberFilter(field_name="amount", lookup_expr="lte")
     sort = filters.OrderingFilter(
@@ -69,6 +66,8 @@ class RefundFilter(_Money):
 
 
 class LedgerFilter(_Base):
+    currency = filters.ChoiceFilter(choices=CURRENCY_CHOICES)
+    currency = filters.ChoiceFilter(choices=CURRENCY_CHOICES)
     type = filters.ChoiceFilter(choices=LedgerEntryType.choices)
     reference = filters.CharFilter()
 

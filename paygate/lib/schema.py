@@ -76,7 +76,9 @@ class EnvelopeAutoSchema(AutoSchema):
             codes += ["401", "403"]
         if "{" in self.path:
             codes.append("404")
-        if self.method == "POST" and authenticated:
+        if self.method in ("POST", "PUT", "PATCH") and authenticated:
+            if "404" not in codes:
+                codes.append("404")  # an object named in the body is not visible to the caller
             codes.append("409")  # an illegal transition, or a request still in flight
             if any(p.get("name") == "Idempotency-Key" for p in self._get_parameters()):
                 codes.append("422")
