@@ -71,8 +71,8 @@ class RegisterView(PublicAuthView):
         summary="Sign up a merchant",
         request=s.RegisterInput,
         responses={201: s.RegisterOutput, 429: RATE_LIMITED},
-        description="Creates the merchant user and profile. Answers an access token, the API key and "
-        "the API secret (shown only once) and sets the HttpOnly refresh cookie.",
+        description="Creates the merchant user and profile. Answers an access token, the API key, the "
+        "API secret and the webhook signing secret (both shown only once) and sets the HttpOnly refresh cookie.",
     )
     def post(self, request: Request) -> Response:
         data = s.RegisterInput(data=request.data)
@@ -80,7 +80,11 @@ class RegisterView(PublicAuthView):
         merchant, credentials = services.merchant_register(**data.validated_data)
         user = merchant.user
         refresh = RefreshToken.for_user(user)
-        payload = _token_payload(user, refresh) | {"api_key": credentials.key_id, "api_secret": credentials.secret}
+        payload = _token_payload(user, refresh) | {
+            "api_key": credentials.key_id,
+            "api_secret": credentials.secret,
+            "webhook_secret": merchant.webhook_secret,
+        }
         response = ok(
             payload, message="Merchant registered. Store the API secret now: it is not shown again.", status_code=201
         )

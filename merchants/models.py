@@ -106,6 +106,11 @@ class Merchant(SoftDeleteModel, TimeStampedModel):
     api_key_created_at = models.DateTimeField(null=True, blank=True)
     webhook_url = models.URLField(max_length=500, blank=True)
     webhook_secret = models.CharField(max_length=100, blank=True, editable=False)
+    # Webhook settings (webhooks/): chosen event types (empty = all), and the secret replaced by the
+    # last rotation, which keeps signing next to the new one until it expires.
+    webhook_event_types = models.JSONField(default=list, blank=True)
+    webhook_previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    webhook_previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -90,6 +90,9 @@ class AccessTokenOutput(serializers.Serializer):
 class RegisterOutput(AccessTokenOutput):
     api_key = serializers.CharField(help_text="API key id (key_…).")
     api_secret = serializers.CharField(help_text="API secret (sk_…), shown only this once.")
+    webhook_secret = serializers.CharField(
+        help_text="Webhook signing secret (whsec_…), shown only this once; rotate it to get a new one."
+    )
 
 
 class ApiKeyOutput(serializers.Serializer):

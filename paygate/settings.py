@@ -253,6 +253,9 @@ SPECTACULAR_SETTINGS = {
         "PayoutStatusEnum": "payments.models.PayoutStatus",
         "FailureReasonEnum": "payments.models.FailureReason",
         "CurrencyEnum": "paygate.lib.money.CURRENCY_CHOICES",
+        "DeliveryStatusEnum": "webhooks.models.DeliveryStatus",
+        "WebhookEventTypeEnum": "webhooks.events.EVENT_TYPE_CHOICES",
+        "SubscribableEventTypeEnum": "webhooks.events.SUBSCRIBABLE_EVENT_TYPE_CHOICES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -288,6 +291,45 @@ ROUTING_STATS_TTL_SECONDS = env_int("ROUTING_STATS_TTL_SECONDS", 10, minimum=0)
 # The janitor re-queues payments left in `processing` and refunds left `pending` this long.
 PAYGATE_STUCK_AFTER_SECONDS = env_int("PAYGATE_STUCK_AFTER_SECONDS", 120, minimum=1)
 IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
+
+# --- Webhooks ----------------------------------------------------------------------------------
+# Seconds to wait before each attempt (after the previous one); its length is the number of
+# attempts. A preset name or a comma-separated list: "standard" = now, 1 min, 5 min, 30 min, 2 h.
+WEBHOOK_RETRY_PRESETS = {"standard": [0, 60, 300, 1800, 7200], "fast": [0, 1, 2, 4, 8]}
+
+
+def _webhook_retry_schedule(name: str) -> list[int]:
+    raw = (env_str(name) or "standard").strip()
+    if raw in WEBHOOK_RETRY_PRESETS:
+        return WEBHOOK_RETRY_PRESETS[raw]
+    try:
+        schedule = [int(item) for item in env_list(name, [])]
+    except ValueError:
+        schedule = []
+    if not schedule or min(schedule) < 0:
+        raise ImproperlyConfigured(
+            f"{name} must be {' or '.join(WEBHOOK_RETRY_PRESETS)} or a comma-separated list of seconds, got {raw!r}"
+        )
+    return schedule
+
+
+PAYGATE_WEBHOOK_RETRY_SCHEDULE = _webhook_retry_schedule("PAYGATE_WEBHOOK_RETRY_SCHEDULE")
+# A POST gives up after the connect timeout, and after the total one whatever it is doing.
+PAYGATE_WEBHOOK_CONNECT_TIMEOUT = env_float("PAYGATE_WEBHOOK_CONNECT_TIMEOUT", 3.0, minimum=0.1)
+PAYGATE_WEBHOOK_TIMEOUT = env_float("PAYGATE_WEBHOOK_TIMEOUT", 10.0, minimum=0.1)
+# Bytes of the receiver's answer that are read and logged; the rest is never read.
+PAYGATE_WEBHOOK_RESPONSE_BODY_LIMIT = env_int("PAYGATE_WEBHOOK_RESPONSE_BODY_LIMIT", 1024, minimum=0)
+# A worker's claim on an attempt; when it lapses (the worker died) `retry_webhooks` takes it back.
+# It must outlast the total timeout, or a slow but live worker would lose its claim.
+PAYGATE_WEBHOOK_CLAIM_SECONDS = env_int("PAYGATE_WEBHOOK_CLAIM_SECONDS", 60, minimum=1)
+if PAYGATE_WEBHOOK_CLAIM_SECONDS <= PAYGATE_WEBHOOK_TIMEOUT:
+    raise ImproperlyConfigured("PAYGATE_WEBHOOK_CLAIM_SECONDS must be longer than PAYGATE_WEBHOOK_TIMEOUT")
+# `retry_webhooks` re-queues a due delivery whose task has not run this long after it was queued.
+PAYGATE_WEBHOOK_REQUEUE_AFTER_SECONDS = env_int("PAYGATE_WEBHOOK_REQUEUE_AFTER_SECONDS", 300, minimum=1)
+# Outside DEBUG, URLs resolving to loopback, private or link-local addresses are refused unless this is on.
+PAYGATE_WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("PAYGATE_WEBHOOK_ALLOW_PRIVATE_URLS", False)
+# After a rotation the old secret keeps signing (next to the new one) this long.
+PAYGATE_WEBHOOK_ROTATION_HOURS = env_int("PAYGATE_WEBHOOK_ROTATION_HOURS", 24, minimum=0)
 
 # --- Static files -------------------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -1,11 +1,13 @@
-"""Domain events: the audit timeline of every object and the outbox that webhooks are sent from."""
+"""Domain events (the audit timeline and the webhook outbox) and the log of their deliveries."""
 
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 
 from merchants.models import Merchant
 from paygate.lib.ids import PublicIdField
+from paygate.lib.models import TimeStampedModel
 from payments.models import ScopedQuerySet
 
 
@@ -32,3 +34,84 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.public_id} {self.type}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUCCEEDED = "succeeded", "Succeeded"
+    RETRYING = "retrying", "Retrying"
+    FAILED = "failed", "Failed"
+
+
+# Deliveries that still have an attempt to make.
+OPEN_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
+
+
+class WebhookDelivery(TimeStampedModel):
+    """One event on its way to one merchant's URL: the state of its retries and their log.
+
+    Created with the event, in its transaction. An attempt is claimed by writing `claim_token`
+    and `claimed_until` with a compare-and-set UPDATE (webhooks.services), so that however many
+    workers hold a task for it, one sends; a claim whose worker died expires and the sweep
+    (`retry_webhooks`) takes it back. `queued_at` says when a task was last queued for it, so the
+    sweep re-queues only deliveries whose task was lost.
+    """
+
+    public_id = PublicIdField(prefix="whd")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="webhook_deliveries")
+    event = models.OneToOneField(Event, on_delete=models.PROTECT, related_name="delivery")
+    status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempt_count = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(help_text="Attempts allowed; a manual retry adds one.")
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=255, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        indexes = [
+            models.Index(fields=["merchant", "-created_at"]),
+            models.Index(fields=["status", "-created_at"]),
+            # The sweep's work queue: only open deliveries are in it.
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(status__in=["pending", "retrying"]), name="delivery_due_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class WebhookAttempt(models.Model):
+    """One POST of a delivery, logged when its answer (or error) is in — or by the sweep, as
+    abandoned, when the worker making it died."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveSmallIntegerField()
+    url = models.CharField(max_length=500)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True, help_text="The first bytes of the answer.")
+    error = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["delivery_id", "number"]
+        # A second worker can never log (or make) the same attempt: the claim prevents it, and
+        # this constraint would refuse it.
+        constraints = [models.UniqueConstraint(fields=["delivery", "number"], name="webhook_attempt_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} #{self.number}"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.response_status is not None and 200 <= self.response_status < 300 and not self.error

@@ -61,6 +61,13 @@ class ErrorCode(Enum):
     )
     INSUFFICIENT_BALANCE = ErrorSpec(1016, 409, "The payout is larger than the available balance.")
     CAPTURE_EXCEEDS_AUTHORIZED = ErrorSpec(1017, 400, "The capture is larger than the authorized amount.")
+    WEBHOOK_URL_NOT_ALLOWED = ErrorSpec(
+        1021, 400, "The webhook URL's host does not resolve, or resolves to a loopback, private or link-local address."
+    )
+    WEBHOOK_NOT_CONFIGURED = ErrorSpec(1022, 409, "No webhook URL is set; set one with PUT webhooks/ first.")
+    WEBHOOK_DELIVERY_NOT_RETRYABLE = ErrorSpec(
+        1023, 409, "Only failed deliveries can be retried; meta has the current and expected states."
+    )
     MALFORMED_REQUEST = ErrorSpec(1030, 400, "The request body is not valid JSON.")
     METHOD_NOT_ALLOWED = ErrorSpec(1031, 405, "This endpoint does not support that HTTP method.")
     UNSUPPORTED_MEDIA_TYPE = ErrorSpec(1032, 415, "Send the request body as application/json.")

@@ -41,12 +41,13 @@ def test_register_creates_merchant_and_answers_tokens_and_key_once(api: APIClien
     merchant = Merchant.objects.get(user__email="ava@example.com")
     assert merchant.api_key_id == data["api_key"]
     assert data["api_secret"] not in merchant.api_secret_hash  # only a keyed hash is stored
-    assert merchant.webhook_secret.startswith("whsec_")
+    assert data["webhook_secret"] == merchant.webhook_secret and merchant.webhook_secret.startswith("whsec_")
     assert settings.REFRESH_COOKIE_NAME in response.cookies
     # The secret is not readable afterwards.
     me = APIClient()
     me.credentials(HTTP_AUTHORIZATION=f"Bearer {data['access']}")
     assert "api_secret" not in str(me.get(ME).json())
+    assert "whsec_" not in str(me.get(ME).json())
 
 
 def test_register_duplicate_email_is_refused_case_insensitively(api: APIClient) -> None:

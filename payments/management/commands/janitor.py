@@ -7,17 +7,21 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from payments.services import stuck_work_sweep
+from webhooks.services import deliveries_sweep
 
 
 class Command(BaseCommand):
     help = (
         "Re-queue payments stuck in processing and refunds stuck pending past PAYGATE_STUCK_AFTER_SECONDS, "
-        "and expire idempotency keys. Safe to run every minute from cron, on any number of machines."
+        "expire idempotency keys, and sweep webhook deliveries (as retry_webhooks does). Safe to run every "
+        "minute from cron, on any number of machines."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = stuck_work_sweep()
+        hooks = deliveries_sweep()
         self.stdout.write(
-            f"janitor: re-queued {result.payments} payment(s), {result.refunds} refund(s); "
+            f"janitor: re-queued {result.payments} payment(s), {result.refunds} refund(s), "
+            f"{hooks.requeued} webhook delivery(ies); took back {hooks.released} abandoned webhook attempt(s); "
             f"expired {result.idempotency_keys} idempotency key(s)"
         )

@@ -1,0 +1,39 @@
+"""The one list of event types PayGate emits. Validation of a merchant's `event_types` uses it.
+
+A type added to a service must be added here too (tests/webhooks/test_events.py checks that every
+type written by payments/services.py is listed).
+"""
+
+from __future__ import annotations
+
+# Emitted by the services in the same transaction as the change they describe.
+SUBSCRIBABLE_EVENT_TYPES: tuple[str, ...] = (
+    "order.created",
+    "order.paid",
+    "payment.created",
+    "payment.authorized",
+    "payment.captured",
+    "payment.failed",
+    "payment.review_required",
+    "payment.canceled",
+    "payment.retried",
+    "payment.deleted",
+    "payment.restored",
+    "payment.refunded",
+    "refund.created",
+    "refund.processed",
+    "refund.failed",
+    "payout.processed",
+)
+
+# Sent on request by the merchant (POST webhooks/test/); delivered whatever types were chosen.
+TEST_EVENT_TYPE = "webhook.test"
+
+EVENT_TYPES: tuple[str, ...] = (*SUBSCRIBABLE_EVENT_TYPES, TEST_EVENT_TYPE)
+EVENT_TYPE_CHOICES: list[tuple[str, str]] = [(t, t) for t in EVENT_TYPES]
+SUBSCRIBABLE_EVENT_TYPE_CHOICES: list[tuple[str, str]] = [(t, t) for t in SUBSCRIBABLE_EVENT_TYPES]
+
+
+def wants_event(*, event_types: list[str], type: str) -> bool:
+    """Whether a merchant that chose `event_types` (empty = all) receives an event of `type`."""
+    return type == TEST_EVENT_TYPE or not event_types or type in event_types

@@ -1,0 +1,18 @@
+"""Delivery list filters: status, event type, event, merchant (operators), creation date."""
+
+from __future__ import annotations
+
+import django_filters as filters
+
+from paygate.lib.filters import UtcIsoDateTimeFilter
+from webhooks.events import EVENT_TYPE_CHOICES
+from webhooks.models import DeliveryStatus
+
+
+class DeliveryFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=DeliveryStatus.choices)
+    event_type = filters.ChoiceFilter(field_name="event__type", choices=EVENT_TYPE_CHOICES)
+    event_id = filters.CharFilter(field_name="event__public_id", help_text="Public id of the event, evt_…")
+    merchant_id = filters.CharFilter(field_name="merchant__public_id", help_text="Operators: one merchant's rows.")
+    created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")

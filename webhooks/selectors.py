@@ -1,0 +1,35 @@
+"""Reads that decide what a user may see of webhooks. Operators see every merchant's; a merchant
+only its own (another merchant's delivery answers 404)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from rest_framework.exceptions import ValidationError
+
+from merchants.models import Merchant
+from webhooks.models import WebhookAttempt, WebhookDelivery
+
+
+def delivery_list(*, user: Any) -> QuerySet[WebhookDelivery]:
+    return WebhookDelivery.objects.visible_to(user).select_related("event", "merchant")
+
+
+def delivery_detail(*, user: Any) -> QuerySet[WebhookDelivery]:
+    return delivery_list(user=user).prefetch_related(
+        Prefetch("attempts", queryset=WebhookAttempt.objects.order_by("number"))
+    )
+
+
+def webhook_merchant_for(*, user: Any, merchant_id: str | None) -> Merchant:
+    """Whose webhook settings to show: a merchant's own; operators name the merchant."""
+    if not user.is_operator:
+        return user.merchant
+    if not merchant_id:
+        raise ValidationError({"merchant_id": ["Operators must say whose webhook settings to show."]})
+    merchant = Merchant.objects.filter(public_id=merchant_id).first()
+    if merchant is None:
+        raise Http404
+    return merchant
