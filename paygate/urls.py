@@ -14,6 +14,7 @@ api_v1 = [
     path("health/", views.HealthView.as_view(), name="health"),
     path("", include("merchants.urls")),
     path("", include("payments.urls")),
+    path("", include("analytics.urls")),
     path("webhooks/", include("webhooks.urls")),
 ]
 

@@ -113,16 +113,15 @@ def payment_queryset() -> QuerySet:
     )
 
 
-def payment_detail(payment: Payment) -> dict[str, Any]:
-    payment = (
-        payment_queryset()
-        .prefetch_related(
-            Prefetch("refunds", queryset=Refund.objects.select_related("payment")),
-            Prefetch("events", queryset=Event.objects.order_by("id")),
-        )
-        .get(pk=payment.pk)
+def payment_detail_queryset() -> QuerySet:
+    return payment_queryset().prefetch_related(
+        Prefetch("refunds", queryset=Refund.objects.select_related("payment")),
+        Prefetch("events", queryset=Event.objects.order_by("id")),
     )
-    return s.PaymentDetailOutput(payment).data
+
+
+def payment_detail(payment: Payment) -> dict[str, Any]:
+    return s.PaymentDetailOutput(payment_detail_queryset().get(pk=payment.pk)).data
 
 
 @extend_schema_view(
@@ -141,7 +140,8 @@ class PaymentViewSet(ScopedViewSet, mixins.ListModelMixin):
     }
 
     def base_queryset(self) -> QuerySet:
-        return payment_queryset()
+        # A retrieve serializes what get_object loaded: the payment is read once, not twice.
+        return payment_detail_queryset() if self.action == "retrieve" else payment_queryset()
 
     @extend_schema(
         tags=["payments"],
@@ -149,7 +149,7 @@ class PaymentViewSet(ScopedViewSet, mixins.ListModelMixin):
         responses={200: s.PaymentDetailOutput},
     )
     def retrieve(self, request: Request, id: str) -> Response:
-        return Response(payment_detail(self.get_object()))
+        return Response(s.PaymentDetailOutput(self.get_object()).data)
 
     @extend_schema(
         tags=["payments"], summary="Pay an order (card or UPI)", request=s.PaymentCreateInput,
@@ -284,7 +284,8 @@ class RefundViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
             refund = services.refund_create(
                 payment=payment, amount=v.get("amount"), reason=v["reason"], actor=request.user
             )
-            refund.refresh_from_db()
+            # Re-read (processing may have settled it already) with its payment, in one query.
+            refund = Refund.objects.select_related("payment").get(pk=refund.pk)
             return Response(s.RefundOutput(refund).data, status=status.HTTP_201_CREATED)
 
         return idempotent(request, handler)

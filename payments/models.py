@@ -69,7 +69,11 @@ class Order(SoftDeleteModel, TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["merchant", "-created_at"])]
+        indexes = [
+            models.Index(fields=["merchant", "-created_at"]),
+            # Stats count a merchant's live orders (of a period): from the index alone.
+            models.Index(fields=["merchant", "created_at"], condition=Q(deleted=False), name="order_merchant_live_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="order_amount_positive"),
             models.CheckConstraint(condition=Q(amount_paid__gte=0), name="order_amount_paid_not_negative"),
@@ -180,6 +184,43 @@ class Payment(SoftDeleteModel, TimeStampedModel):
             models.Index(
                 fields=["processing_started_at"], condition=Q(status="processing"), name="payment_processing_idx"
             ),
+            # Analytics (analytics/selectors.py) read payments by period, globally or for one merchant,
+            # and only these columns: indexes that hold them all answer from the index alone (on
+            # PostgreSQL and SQLite; the extra columns are key columns because SQLite has no INCLUDE).
+            models.Index(
+                fields=[
+                    "created_at",
+                    "merchant",
+                    "currency",
+                    "status",
+                    "failure_reason",
+                    "amount",
+                    "amount_captured",
+                    "amount_refunded",
+                ],
+                condition=Q(deleted=False),
+                name="payment_period_idx",
+            ),
+            models.Index(
+                fields=[
+                    "merchant",
+                    "created_at",
+                    "currency",
+                    "status",
+                    "failure_reason",
+                    "amount",
+                    "amount_captured",
+                    "amount_refunded",
+                ],
+                condition=Q(deleted=False),
+                name="payment_merchant_period_idx",
+            ),
+            # The list filtered by status and currency: its count and newest page from one index.
+            models.Index(
+                fields=["status", "currency", "created_at", "merchant"],
+                condition=Q(deleted=False),
+                name="payment_status_currency_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
@@ -235,7 +276,14 @@ class ProviderAttempt(models.Model):
     class Meta:
         ordering = ["payment_id", "sequence"]
         constraints = [models.UniqueConstraint(fields=["payment", "sequence"], name="attempt_sequence_unique")]
-        indexes = [models.Index(fields=["provider", "currency", "region", "-created_at"])]
+        indexes = [
+            models.Index(fields=["provider", "currency", "region", "-created_at"]),
+            # Analytics: latency, success and fallbacks by period, answered from the index alone.
+            models.Index(
+                fields=["created_at", "provider", "result", "latency_ms", "region", "currency", "sequence", "payment"],
+                name="attempt_period_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.public_id
