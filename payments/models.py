@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 from merchants.models import Merchant
 from paygate.lib.ids import PublicIdField
@@ -181,6 +182,10 @@ class Payment(SoftDeleteModel, TimeStampedModel):
             models.Index(fields=["merchant", "-created_at"]),
             models.Index(fields=["status", "-created_at"]),
             models.Index(fields=["card_fingerprint", "created_at"]),
+            # Search (payments/filters.py): one indexed look-up per kind of term.
+            models.Index(Upper("customer_email"), name="payment_email_search_idx"),
+            models.Index(Upper("customer_name"), name="payment_name_search_idx"),
+            models.Index(fields=["card_last4"], name="payment_last4_search_idx"),
             models.Index(
                 fields=["processing_started_at"], condition=Q(status="processing"), name="payment_processing_idx"
             ),
