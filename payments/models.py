@@ -264,6 +264,9 @@ class ProviderAttempt(models.Model):
 
     public_id = PublicIdField(prefix="att")
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="attempts")
+    # Denormalised from the payment (like currency and region) so that a merchant's provider
+    # figures read an index instead of joining every attempt of the period to its payments.
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="+", db_index=False)
     sequence = models.PositiveSmallIntegerField()
     provider = models.CharField(max_length=16)
     result = models.CharField(max_length=8, choices=AttemptResult.choices)
@@ -287,6 +290,20 @@ class ProviderAttempt(models.Model):
             models.Index(
                 fields=["created_at", "provider", "result", "latency_ms", "region", "currency", "sequence", "payment"],
                 name="attempt_period_idx",
+            ),
+            models.Index(
+                fields=[
+                    "merchant",
+                    "created_at",
+                    "provider",
+                    "result",
+                    "latency_ms",
+                    "region",
+                    "currency",
+                    "sequence",
+                    "payment",
+                ],
+                name="attempt_merchant_period_idx",
             ),
         ]
 

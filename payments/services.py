@@ -264,6 +264,7 @@ def _record_attempt(payment_id: int, claim: str, outcome: Outcome, sequence: int
         return False
     ProviderAttempt.objects.create(
         payment=payment,
+        merchant_id=payment.merchant_id,
         sequence=sequence,
         provider=outcome.provider,
         result=AttemptResult.SUCCESS if outcome.success else AttemptResult.FAILURE,
@@ -460,6 +461,7 @@ def payment_record_attempt(
     success = result == AttemptResult.SUCCESS
     ProviderAttempt.objects.create(
         payment=payment,
+        merchant_id=payment.merchant_id,
         sequence=payment.attempts.count() + 1,
         provider=provider,
         result=result,

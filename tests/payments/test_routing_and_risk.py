@@ -20,7 +20,7 @@ def record_history(
     start = ProviderAttempt.objects.filter(payment=payment).count()
     ProviderAttempt.objects.bulk_create(
         ProviderAttempt(
-            payment=payment, sequence=start + i + 1, provider=provider,
+            payment=payment, merchant=payment.merchant, sequence=start + i + 1, provider=provider,
             result=AttemptResult.SUCCESS if i < successes else AttemptResult.FAILURE,
             latency_ms=latency, currency=currency, region=region,
         )
