@@ -227,6 +227,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "paygate.lib.schema.EnvelopeAutoSchema",
     "EXCEPTION_HANDLER": "paygate.lib.api.exception_handler",
+    "DEFAULT_METADATA_CLASS": "paygate.lib.api.PlainMetadata",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

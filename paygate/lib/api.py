@@ -17,6 +17,7 @@ from django.http import Http404, JsonResponse
 from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.pagination import BasePagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -298,3 +299,11 @@ class PagePagination(BasePagination):
                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
             },
         ]
+
+
+class PlainMetadata(SimpleMetadata):
+    """OPTIONS answers name, description and media types. Request shapes live in the OpenAPI
+    schema; DRF's per-serializer introspection here would break on views without one."""
+
+    def determine_actions(self, request: Any, view: Any) -> dict[str, Any]:
+        return {}

@@ -128,3 +128,14 @@ def test_health_answers_without_credentials(api: APIClient) -> None:
 
     assert response.status_code == 200
     assert response.json() == {"success": True, "data": {"status": "ok"}}
+
+
+def test_options_never_fails_on_any_api_endpoint(merchant_api: APIClient) -> None:
+    paths = set()
+    schema = merchant_api.get("/paygate/api/schema/", HTTP_ACCEPT="application/json").json()
+    for path in schema["paths"]:
+        paths.add(path.replace("{id}", "pay_doesnotexist0000"))
+
+    for path in sorted(paths):
+        response = merchant_api.options(path)
+        assert response.status_code < 500, path
