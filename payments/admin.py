@@ -41,40 +41,33 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class AttemptInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> list[str]:
+        return list(self.fields)
+
+
+class AttemptInline(ReadOnlyInline):
     model = ProviderAttempt
     fields = ["public_id", "sequence", "provider", "result", "latency_ms", "error_code", "manual", "created_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
 
-class RefundInline(admin.TabularInline):
+class RefundInline(ReadOnlyInline):
     model = Refund
     fields = ["public_id", "amount", "currency", "status", "reason", "created_at", "processed_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
 
-class LedgerInline(admin.TabularInline):
+class LedgerInline(ReadOnlyInline):
     model = LedgerEntry
     fk_name = "payment"
     fields = ["public_id", "type", "amount", "balance_before", "balance_after", "created_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
+    show_change_link = False
 
 
 @admin.register(Order)
