@@ -91,3 +91,16 @@ def test_check_deploy_is_clean_with_production_settings() -> None:
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_bare_manage_py_runs_in_development_mode_and_wsgi_does_not() -> None:
+    bare = _manage("makemigrations", "--check", "--dry-run")
+    wsgi = subprocess.run(
+        [sys.executable, "-c", "import paygate.wsgi"],
+        cwd=ROOT, env={k: os.environ[k] for k in ("PATH", "HOME") if k in os.environ},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    assert bare.returncode == 0, bare.stderr
+    assert "development mode" in bare.stderr
+    assert wsgi.returncode != 0 and "SECRET_KEY is required" in wsgi.stderr
