@@ -250,6 +250,8 @@ class PagePagination(BasePagination):
         self.limit = self._parse(request, "limit", default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
         self.total = queryset.count()
         start = (self.page - 1) * self.limit
+        if start >= self.total:
+            return []  # past the end; also keeps absurd pages from overflowing the database's OFFSET
         return list(queryset[start : start + self.limit])
 
     @staticmethod

@@ -39,6 +39,14 @@ def test_defaults_and_past_the_end() -> None:
     assert empty == [] and beyond.total == 3
 
 
+def test_a_page_far_beyond_any_database_offset_is_just_empty() -> None:
+    UserFactory.create_batch(2)
+
+    paginator, rows = page("page=7083669142493545365504&limit=73")
+
+    assert rows == [] and paginator.total == 2 and paginator.page == 7083669142493545365504
+
+
 @pytest.mark.parametrize("query", ["limit=101", "limit=0", "page=0", "page=abc", "limit=-5"])
 def test_bad_page_or_limit_is_a_validation_error(query: str) -> None:
     with pytest.raises(ValidationError):
