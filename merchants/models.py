@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 
-from paygate.lib.ids import PublicIdField
+from paygate.lib.ids import PublicIdField, unique_public_id
 from paygate.lib.models import TimeStampedModel
 from paygate.lib.softdelete import SoftDeleteManager, SoftDeleteModel
 
@@ -60,6 +60,7 @@ class User(AbstractBaseUser, PermissionsMixin, SoftDeleteModel, TimeStampedModel
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [unique_public_id()]
 
     def __str__(self) -> str:
         return self.email
@@ -114,6 +115,7 @@ class Merchant(SoftDeleteModel, TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [unique_public_id()]
 
     def __str__(self) -> str:
         return f"{self.business_name} ({self.public_id})"

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 
 from merchants.models import Merchant
-from paygate.lib.ids import PublicIdField
+from paygate.lib.ids import PublicIdField, unique_public_id
 from paygate.lib.models import TimeStampedModel
 from paygate.lib.money import CURRENCY_CHOICES
 from paygate.lib.softdelete import SoftDeleteManager, SoftDeleteModel, SoftDeleteQuerySet
@@ -58,12 +58,12 @@ class OrderStatus(models.TextChoices):
 
 class Order(SoftDeleteModel, TimeStampedModel):
     public_id = PublicIdField(prefix="order")
-    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="orders")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="orders", db_index=False)
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     amount_paid = models.BigIntegerField(default=0)
     status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.CREATED)
-    receipt = models.CharField(max_length=64, blank=True, db_index=True)
+    receipt = models.CharField(max_length=64, blank=True)
     notes = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveIntegerField(default=0, help_text="Payments made against this order.")
     objects = ScopedManager()
@@ -71,11 +71,13 @@ class Order(SoftDeleteModel, TimeStampedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["merchant", "-created_at"]),
-            # Stats count a merchant's live orders (of a period): from the index alone.
+            # A merchant's orders, newest first, and (from the index alone) stats counting its live
+            # orders of a period: deleted orders are never listed or counted.
             models.Index(fields=["merchant", "created_at"], condition=Q(deleted=False), name="order_merchant_live_idx"),
+            models.Index(fields=["receipt"], name="order_receipt_idx"),
         ]
         constraints = [
+            unique_public_id(),
             models.CheckConstraint(condition=Q(amount__gt=0), name="order_amount_positive"),
             models.CheckConstraint(condition=Q(amount_paid__gte=0), name="order_amount_paid_not_negative"),
         ]
@@ -138,7 +140,7 @@ class CaptureMethod(models.TextChoices):
 
 class Payment(SoftDeleteModel, TimeStampedModel):
     public_id = PublicIdField(prefix="pay")
-    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="payments")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="payments", db_index=False)
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
@@ -151,13 +153,13 @@ class Payment(SoftDeleteModel, TimeStampedModel):
     card_network = models.CharField(max_length=16, blank=True)
     card_exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
     card_exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
-    card_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    card_fingerprint = models.CharField(max_length=64, blank=True)
     vpa = models.CharField(max_length=100, blank=True)
     customer_name = models.CharField(max_length=150, blank=True)
     customer_email = models.EmailField(blank=True)
     customer_country = models.CharField(max_length=2, blank=True)
     region = models.CharField(max_length=8, choices=Region.choices)
-    provider = models.CharField(max_length=16, blank=True, db_index=True, help_text="Provider that authorized it.")
+    provider = models.CharField(max_length=16, blank=True, help_text="Provider that authorized it.")
     amount_captured = models.BigIntegerField(default=0)
     amount_refunded = models.BigIntegerField(default=0)
     fee = models.BigIntegerField(default=0)
@@ -228,6 +230,7 @@ class Payment(SoftDeleteModel, TimeStampedModel):
             ),
         ]
         constraints = [
+            unique_public_id(),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(
                 condition=Q(amount_captured__lte=models.F("amount")), name="payment_capture_within_amount"
@@ -263,7 +266,7 @@ class ProviderAttempt(models.Model):
     """One try of one provider for a payment; in `sequence` order they are its routing history."""
 
     public_id = PublicIdField(prefix="att")
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="attempts")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="attempts", db_index=False)
     # Denormalised from the payment (like currency and region) so that a merchant's provider
     # figures read an index instead of joining every attempt of the period to its payments.
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="+", db_index=False)
@@ -279,11 +282,14 @@ class ProviderAttempt(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["payment_id", "sequence"]
-        constraints = [models.UniqueConstraint(fields=["payment", "sequence"], name="attempt_sequence_unique")]
+        constraints = [
+            unique_public_id(),
+            models.UniqueConstraint(fields=["payment", "sequence"], name="attempt_sequence_unique"),
+        ]
         indexes = [
             models.Index(fields=["provider", "currency", "region", "-created_at"]),
             # Analytics: latency, success and fallbacks by period, answered from the index alone.
@@ -319,7 +325,7 @@ class RefundStatus(models.TextChoices):
 
 class Refund(TimeStampedModel):
     public_id = PublicIdField(prefix="rfnd")
-    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="refunds")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="refunds", db_index=False)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
@@ -336,7 +342,10 @@ class Refund(TimeStampedModel):
             models.Index(fields=["merchant", "-created_at"]),
             models.Index(fields=["updated_at"], condition=Q(status="pending"), name="refund_pending_idx"),
         ]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+        constraints = [
+            unique_public_id(),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+        ]
 
     def __str__(self) -> str:
         return self.public_id
@@ -371,8 +380,8 @@ class LedgerEntry(models.Model):
     """An immutable change of one balance, chained: balance_before is the previous balance_after."""
 
     public_id = PublicIdField(prefix="led")
-    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="ledger_entries")
-    balance = models.ForeignKey(Balance, on_delete=models.PROTECT, related_name="entries")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="ledger_entries", db_index=False)
+    balance = models.ForeignKey(Balance, on_delete=models.PROTECT, related_name="entries", db_index=False)
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     type = models.CharField(max_length=16, choices=LedgerEntryType.choices)
     amount = models.BigIntegerField(help_text="Signed: credits positive, debits negative.")
@@ -390,9 +399,10 @@ class LedgerEntry(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["balance", "id"]), models.Index(fields=["merchant", "-created_at"])]
         constraints = [
+            unique_public_id(),
             models.CheckConstraint(
                 condition=Q(balance_after=models.F("balance_before") + models.F("amount")), name="ledger_entry_adds_up"
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -414,7 +424,10 @@ class Payout(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive")]
+        constraints = [
+            unique_public_id(),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive"),
+        ]
 
     def __str__(self) -> str:
         return self.public_id

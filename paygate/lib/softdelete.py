@@ -28,7 +28,7 @@ class SoftDeleteManager(models.Manager.from_queryset(SoftDeleteQuerySet)):
 
 
 class SoftDeleteModel(models.Model):
-    deleted = models.BooleanField(default=False, db_index=True)
+    deleted = models.BooleanField(default=False)  # too few distinct values to be worth an index
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     objects = SoftDeleteManager()

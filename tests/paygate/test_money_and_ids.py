@@ -3,11 +3,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
+from django.db import IntegrityError, models
 from hypothesis import given
 from hypothesis import strategies as st
 
-from paygate.lib.ids import ALPHABET, has_prefix, new_id
+from paygate.lib.ids import ALPHABET, PublicIdField, has_prefix, new_id
 from paygate.lib.money import CURRENCIES, MoneyError, check_amount, format_amount, to_decimal, to_minor
+from tests.factories import UserFactory
 
 
 @pytest.mark.parametrize(
@@ -59,3 +62,21 @@ def test_ids_are_prefixed_random_base62() -> None:
         prefix, _, tail = value.partition("_")
         assert prefix == "pay" and len(tail) >= 14 and set(tail) <= set(ALPHABET)
         assert has_prefix(value, "pay") and not has_prefix(value, "order")
+
+
+def public_id_models() -> list[type[models.Model]]:
+    return [m for m in apps.get_models() if any(isinstance(f, PublicIdField) for f in m._meta.concrete_fields)]
+
+
+@pytest.mark.parametrize("model", public_id_models(), ids=lambda m: m._meta.label)
+def test_every_public_id_is_unique_by_constraint(model: type[models.Model]) -> None:
+    constraints = [c for c in model._meta.total_unique_constraints if c.fields == ("public_id",)]
+    assert constraints, f"{model._meta.label} lacks unique_public_id() in Meta.constraints"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_duplicate_public_id_is_refused_by_the_database() -> None:
+    first = UserFactory()
+
+    with pytest.raises(IntegrityError):
+        UserFactory(public_id=first.public_id)

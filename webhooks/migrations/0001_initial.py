@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             name='Event',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', paygate.lib.ids.PublicIdField(max_length=40, prefix='evt')),
+                ('public_id', paygate.lib.ids.PublicIdField(max_length=40, prefix='evt', unique=True)),
                 ('type', models.CharField(db_index=True, max_length=48)),
                 ('object_type', models.CharField(max_length=16)),
                 ('object_id', models.CharField(db_index=True, help_text='Public id of the object.', max_length=40)),

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', paygate.lib.ids.PublicIdField(max_length=40, prefix='whd')),
+                ('public_id', paygate.lib.ids.PublicIdField(max_length=40, prefix='whd', unique=True)),
                 ('status', models.CharField(choices=[('pending', 'Pending'), ('succeeded', 'Succeeded'), ('retrying', 'Retrying'), ('failed', 'Failed')], default='pending', max_length=16)),
                 ('attempt_count', models.PositiveSmallIntegerField(default=0)),
                 ('max_attempts', models.PositiveSmallIntegerField(help_text='Attempts allowed; a manual retry adds one.')),
