@@ -13,8 +13,12 @@ from payments.models import Balance, LedgerEntry, Payment, Payout, Refund
 
 
 def lock_balance(*, merchant: Merchant, currency: str) -> Balance:
-    Balance.objects.get_or_create(merchant=merchant, currency=currency)
-    return Balance.objects.select_for_update().get(merchant=merchant, currency=currency)
+    balances = Balance.objects.select_for_update()
+    try:
+        return balances.get(merchant=merchant, currency=currency)
+    except Balance.DoesNotExist:  # the first entry in this currency
+        Balance.objects.get_or_create(merchant=merchant, currency=currency)
+        return balances.get(merchant=merchant, currency=currency)
 
 
 def post_entry(

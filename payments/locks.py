@@ -14,7 +14,9 @@ def lock_order(pk: int) -> Order:
 
 
 def lock_payment(pk: int) -> Payment:
-    return Payment.objects.all_with_deleted().select_for_update(of=("self",)).select_related("merchant").get(pk=pk)
+    # The order is joined (not locked) for the payment's snapshots, which show its public id.
+    payments = Payment.objects.all_with_deleted().select_for_update(of=("self",))
+    return payments.select_related("merchant", "order").get(pk=pk)
 
 
 def lock_refund(pk: int) -> Refund:

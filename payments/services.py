@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Sum, prefetch_related_objects
 from django.utils import timezone
 
 from merchants.models import Merchant
@@ -233,7 +233,7 @@ def payment_process(*, payment_id: int, claim: str, simulate_latency: bool) -> N
     scenario = _scenario(payment)
     decision = assess(payment, scenario)
     if decision.block_reason:
-        _finish(payment_id, claim, outcome=None, failure=decision.block_reason, review=False)
+        _finish(payment_id, payment.order_id, claim, outcome=None, failure=decision.block_reason, review=False)
         return
     providers = rank_providers(currency=payment.currency, region=payment.region, method=payment.method)
     sequence = payment.attempts.count()
@@ -250,11 +250,13 @@ def payment_process(*, payment_id: int, claim: str, simulate_latency: bool) -> N
         if outcome.success or outcome.hard_decline:
             break
     if outcome is None:
-        _finish(payment_id, claim, outcome=None, failure=FailureReason.PROVIDER_UNAVAILABLE, review=False)
+        _finish(
+            payment_id, payment.order_id, claim, outcome=None, failure=FailureReason.PROVIDER_UNAVAILABLE, review=False
+        )
     elif outcome.success:
-        _finish(payment_id, claim, outcome=outcome, failure="", review=decision.review)
+        _finish(payment_id, payment.order_id, claim, outcome=outcome, failure="", review=decision.review)
     else:
-        _finish(payment_id, claim, outcome=outcome, failure=outcome.error_code, review=False)
+        _finish(payment_id, payment.order_id, claim, outcome=outcome, failure=outcome.error_code, review=False)
 
 
 @transaction.atomic
@@ -277,12 +279,13 @@ def _record_attempt(payment_id: int, claim: str, outcome: Outcome, sequence: int
 
 
 @transaction.atomic
-def _finish(payment_id: int, claim: str, *, outcome: Outcome | None, failure: str, review: bool) -> None:
-    order_pk = Payment.objects.all_with_deleted().values_list("order_id", flat=True).get(pk=payment_id)
-    order = locks.lock_order(order_pk)
+def _finish(payment_id: int, order_id: int, claim: str, *, outcome: Outcome | None, failure: str, review: bool) -> None:
+    order = locks.lock_order(order_id)
     payment = locks.lock_payment(payment_id)
     if payment.status != PaymentStatus.PROCESSING or payment.processing_claim != claim:
         return
+    # Its attempts are all recorded by now: read them once for every event this writes.
+    prefetch_related_objects([payment], "attempts")
     payment.processing_claim = ""
     if failure:
         _fail(payment, failure)
@@ -545,13 +548,12 @@ def refund_process(*, refund_id: int, simulate_latency: bool) -> None:
     outcome = simulate_refund(profile, rng_for(refund.pk, 0, salt="refund"))
     if simulate_latency and outcome.success:
         sleep_latency(outcome.latency_ms)
-    _settle_refund(refund_id, outcome)
+    _settle_refund(refund_id, refund.payment_id, outcome)
 
 
 @transaction.atomic
-def _settle_refund(refund_id: int, outcome: Outcome) -> None:
-    payment_pk = Refund.objects.values_list("payment_id", flat=True).get(pk=refund_id)
-    payment = locks.lock_payment(payment_pk)
+def _settle_refund(refund_id: int, payment_id: int, outcome: Outcome) -> None:
+    payment = locks.lock_payment(payment_id)
     refund = locks.lock_refund(refund_id)
     if refund.status != RefundStatus.PENDING:
         return  # settled by an earlier run
