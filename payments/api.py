@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from merchants.models import Merchant, Role
 from paygate.lib.api import ok
 from paygate.lib.permissions import ActionRoles
+from paygate.lib.serializers import render
 from payments import serializers as s
 from payments import services
 from payments.filters import EventFilter, LedgerFilter, OrderFilter, PaymentFilter, PayoutFilter, RefundFilter
@@ -91,7 +92,7 @@ class OrderViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMix
             fields = dict(data.validated_data)
             merchant = merchant_for_create(request, fields.pop("merchant_id", None))
             order = services.order_create(merchant=merchant, actor=request.user, **fields)
-            return Response(s.OrderOutput(order).data, status=status.HTTP_201_CREATED)
+            return Response(render(s.OrderOutput, order), status=status.HTTP_201_CREATED)
 
         return idempotent(request, handler)
 
@@ -121,7 +122,7 @@ def payment_detail_queryset() -> QuerySet:
 
 
 def payment_detail(payment: Payment) -> dict[str, Any]:
-    return s.PaymentDetailOutput(payment_detail_queryset().get(pk=payment.pk)).data
+    return render(s.PaymentDetailOutput, payment_detail_queryset().get(pk=payment.pk))
 
 
 @extend_schema_view(
@@ -149,7 +150,7 @@ class PaymentViewSet(ScopedViewSet, mixins.ListModelMixin):
         responses={200: s.PaymentDetailOutput},
     )
     def retrieve(self, request: Request, id: str) -> Response:
-        return Response(s.PaymentDetailOutput(self.get_object()).data)
+        return Response(render(s.PaymentDetailOutput, self.get_object()))
 
     @extend_schema(
         tags=["payments"], summary="Pay an order (card or UPI)", request=s.PaymentCreateInput,
@@ -286,7 +287,7 @@ class RefundViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
             )
             # Re-read (processing may have settled it already) with its payment, in one query.
             refund = Refund.objects.select_related("payment").get(pk=refund.pk)
-            return Response(s.RefundOutput(refund).data, status=status.HTTP_201_CREATED)
+            return Response(render(s.RefundOutput, refund), status=status.HTTP_201_CREATED)
 
         return idempotent(request, handler)
 
@@ -353,7 +354,7 @@ class PayoutViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
             data = s.PayoutCreateInput(data=request.data)
             data.is_valid(raise_exception=True)
             payout = services.payout_create(merchant=request.user.merchant, actor=request.user, **data.validated_data)
-            return Response(s.PayoutOutput(payout).data, status=status.HTTP_201_CREATED)
+            return Response(render(s.PayoutOutput, payout), status=status.HTTP_201_CREATED)
 
         return idempotent(request, handler)
 

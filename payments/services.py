@@ -24,6 +24,7 @@ from django.utils import timezone
 from merchants.models import Merchant
 from paygate.lib.api import ApiError, ErrorCode
 from paygate.lib.money import check_amount
+from paygate.lib.serializers import render
 from payments import locks
 from payments.cards import Scenario, card_fingerprint, card_network, card_scenario, vpa_scenario
 from payments.ledger import lock_balance, post_entry
@@ -78,7 +79,7 @@ def _payment_event(payment: Payment, type: str, actor: Any = None) -> None:
         type=type,
         object_type="payment",
         object_id=payment.public_id,
-        data=PaymentOutput(payment).data,
+        data=render(PaymentOutput, payment),
         payment=payment,
         actor=actor,
     )
@@ -87,14 +88,14 @@ def _payment_event(payment: Payment, type: str, actor: Any = None) -> None:
 def _order_event(order: Order, type: str, actor: Any = None) -> None:
     event_record(
         merchant=order.merchant, type=type, object_type="order", object_id=order.public_id,
-        data=OrderOutput(order).data, actor=actor,
+        data=render(OrderOutput, order), actor=actor,
     )  # fmt: skip
 
 
 def _refund_event(refund: Refund, type: str, actor: Any = None) -> None:
     event_record(
         merchant=refund.merchant, type=type, object_type="refund", object_id=refund.public_id,
-        data=RefundOutput(refund).data, payment=refund.payment, actor=actor,
+        data=render(RefundOutput, refund), payment=refund.payment, actor=actor,
     )  # fmt: skip
 
 
@@ -602,7 +603,7 @@ def payout_create(*, merchant: Merchant, amount: int, currency: str, actor: Any 
     )  # fmt: skip
     event_record(
         merchant=merchant, type="payout.processed", object_type="payout", object_id=payout.public_id,
-        data=PayoutOutput(payout).data, actor=actor,
+        data=render(PayoutOutput, payout), actor=actor,
     )  # fmt: skip
     return payout
 

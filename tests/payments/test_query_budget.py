@@ -1,4 +1,5 @@
-"""The payment flow's query budget: a change that adds round trips to the hot path shows up here.
+"""The payment flow's hot path: its query budget (a change that adds round trips shows up here), and
+the shared output serializers it renders with.
 
 Counted with the immediate task backend, so processing and refunds run inside the requests, and
 with routing stats read fresh (the tests' TTL is 0) and the second flow's balance row existing.
@@ -13,8 +14,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from paygate.lib.serializers import render
+from payments.api import payment_detail_queryset
+from payments.serializers import OrderOutput, PaymentDetailOutput, PaymentOutput, RefundOutput
 from tests.conftest import API
 from tests.payments.conftest import card_body, create_order, paid_payment
+from webhooks.models import Event
 
 # As measured (JWT auth): lower them when a change saves a query.
 BUDGET = {"order": 6, "pay": 40, "fetch": 5, "refund": 23}
@@ -42,3 +47,17 @@ def test_create_order_pay_fetch_refund_stay_within_their_query_budget(merchant_a
     assert fetched.status_code == 200
     assert (refunded.status_code, refunded.json()["data"]["status"]) == (201, "processed")
     assert all(counts[step] <= limit for step, limit in BUDGET.items()), counts
+
+
+def test_shared_output_serializers_render_what_a_fresh_one_does(merchant_api: APIClient) -> None:
+    paid = paid_payment(merchant_api)
+    merchant_api.post(f"{API}/refunds/", {"payment_id": paid["id"], "amount": 100}, format="json")
+    payment = payment_detail_queryset().get(public_id=paid["id"])
+    refund = payment.refunds.get()
+
+    for serializer, instance in [
+        (PaymentDetailOutput, payment), (PaymentOutput, payment), (OrderOutput, payment.order), (RefundOutput, refund),
+    ]:  # fmt: skip
+        assert render(serializer, instance) == serializer(instance).data
+    assert render(PaymentOutput, payment)["provider_attempts"]
+    assert Event.objects.filter(object_id=refund.public_id).latest("id").data == RefundOutput(refund).data
