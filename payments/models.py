@@ -2,6 +2,10 @@
 
 Money is always a BigIntegerField of minor units next to a 3-letter currency (paygate.lib.money).
 Statuses change only in payments/services.py, which checks `PAYMENT_TRANSITIONS`.
+
+Indexes are chosen, not accumulated: a foreign key gets no index of its own (`db_index=False`)
+when a composite index below already leads with it, and public ids are unique by constraint
+(paygate.lib.ids). Every index is one more write on each insert of the payment flow.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -231,10 +232,11 @@ def payment_process(*, payment_id: int, claim: str, simulate_latency: bool) -> N
     payment = Payment.objects.all_with_deleted().filter(pk=payment_id).first()
     if payment is None or payment.status != PaymentStatus.PROCESSING or payment.processing_claim != claim:
         return  # finished already, or another run holds the claim: nothing to do (idempotent)
+    finish = partial(_finish, payment_id, payment.order_id, claim)
     scenario = _scenario(payment)
     decision = assess(payment, scenario)
     if decision.block_reason:
-        _finish(payment_id, payment.order_id, claim, outcome=None, failure=decision.block_reason, review=False)
+        finish(outcome=None, failure=decision.block_reason, review=False)
         return
     providers = rank_providers(currency=payment.currency, region=payment.region, method=payment.method)
     sequence = payment.attempts.count()
@@ -251,13 +253,11 @@ def payment_process(*, payment_id: int, claim: str, simulate_latency: bool) -> N
         if outcome.success or outcome.hard_decline:
             break
     if outcome is None:
-        _finish(
-            payment_id, payment.order_id, claim, outcome=None, failure=FailureReason.PROVIDER_UNAVAILABLE, review=False
-        )
+        finish(outcome=None, failure=FailureReason.PROVIDER_UNAVAILABLE, review=False)
     elif outcome.success:
-        _finish(payment_id, payment.order_id, claim, outcome=outcome, failure="", review=decision.review)
+        finish(outcome=outcome, failure="", review=decision.review)
     else:
-        _finish(payment_id, payment.order_id, claim, outcome=outcome, failure=outcome.error_code, review=False)
+        finish(outcome=outcome, failure=outcome.error_code, review=False)
 
 
 @transaction.atomic
