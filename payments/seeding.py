@@ -21,7 +21,8 @@ take two minutes for the ~10 million ids of a million payments).
 
 All of it runs in one transaction: an interrupted run leaves nothing behind. On PostgreSQL a
 writer thread streams the COPYs while the next batch is generated, and a large seed loads the
-tables without their secondary indexes and constraints and rebuilds them before committing.
+tables without their secondary indexes and constraints and rebuilds them before committing —
+into a fresh database with COPY FREEZE, so that no VACUUM pass follows.
 Events get no webhook deliveries (the services make one only for merchants with a webhook URL,
 and seeded events are history, not news).
 """
@@ -75,7 +76,7 @@ from payments.providers import ensure_default_profiles, simulate_attempt, simula
 from payments.regions import region_for
 from payments.routing import score
 from payments.services import capture_fee
-from webhooks.models import Event
+from webhooks.models import Event, WebhookAttempt, WebhookDelivery
 
 # --- the demo shops -----------------------------------------------------------------------------
 
@@ -352,10 +353,14 @@ def _explicit_timestamps(model: type[models.Model]) -> Iterator[None]:
 
 
 class _Writer:
-    """Writes row tuples: COPY on PostgreSQL, bulk_create in batches elsewhere. Same rows either way."""
+    """Writes row tuples: COPY on PostgreSQL, bulk_create in batches elsewhere. Same rows either way.
 
-    def __init__(self) -> None:
+    `freeze`: COPY with FREEZE — rows are written frozen and all-visible, which PostgreSQL allows
+    only into tables created or truncated in the same transaction (see `_bulk_load`)."""
+
+    def __init__(self, *, freeze: bool = False) -> None:
         self.postgres = connection.vendor == "postgresql"
+        self.freeze = freeze
         self.counts: dict[str, int] = {}
 
     def write(self, table: _Table, rows: list[tuple]) -> None:
@@ -385,6 +390,8 @@ class _Writer:
         names = ", ".join(connection.ops.quote_name(fields[name].column) for name in (*table.columns, *extra))
         tail = tuple(fields[name].get_db_prep_save(value, connection) for name, value in extra.items())
         sql = f"COPY {connection.ops.quote_name(table.model._meta.db_table)} ({names}) FROM STDIN"
+        if self.freeze:
+            sql += " WITH (FREEZE)"
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
             write = copy.write_row
             for row in rows:
@@ -404,16 +411,20 @@ class _Writer:
 
 
 @contextmanager
-def _bulk_load(enabled: bool, phase: Callable[[str], None]) -> Iterator[None]:
+def _bulk_load(enabled: bool, phase: Callable[[str], None]) -> Iterator[bool]:
     """PostgreSQL bulk load: drop the secondary indexes and the unique and foreign-key constraints
     of the seeded tables, and recreate them from their own definitions once the rows are in.
 
     Runs inside the seeding transaction (DDL is transactional in PostgreSQL), so the tables are
     never seen without them; other connections wait for these tables until the seed commits.
     Recreating a foreign key checks every row, so integrity is proven, not assumed.
+
+    Yields whether the tables were all empty (a fresh database). Then they are TRUNCATEd here —
+    with the webhook tables that point at events, empty too — which lets COPY write FREEZE rows:
+    already visible to everyone, so no VACUUM pass is needed before index-only scans work.
     """
     if not enabled:
-        yield
+        yield False
         return
     tables = [t.model._meta.db_table for t in TABLES]
     quote = connection.ops.quote_name
@@ -435,7 +446,11 @@ def _bulk_load(enabled: bool, phase: Callable[[str], None]) -> Iterator[None]:
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {name}")
-    yield
+        emptied = [t.model for t in TABLES] + [WebhookDelivery, WebhookAttempt]
+        fresh = not any(model._base_manager.exists() for model in emptied)
+        if fresh:
+            cursor.execute("TRUNCATE " + ", ".join(quote(model._meta.db_table) for model in emptied))
+    yield fresh
     phase("building indexes")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
@@ -1015,8 +1030,8 @@ class _Sink:
     """Turns a batch's time-ordered items into ledger entries (a running before/after chain per
     balance, payments.ledger.post_entry's rule), payouts and events, and writes everything."""
 
-    def __init__(self) -> None:
-        self.writer = _Writer()
+    def __init__(self, *, freeze: bool = False) -> None:
+        self.writer = _Writer(freeze=freeze)
         self.keys = {model: _Keys(model) for model in (Payout, LedgerEntry, Event)}
         self.ids = {prefix: _PublicIds(prefix) for prefix in ("led", "evt", "pout")}
         self.balances: dict[tuple[int, str], list] = {}  # (merchant, currency) -> [pk, available, last change]
@@ -1121,8 +1136,8 @@ def payments_seed(
     bulk = postgres and payments >= BULK_LOAD_THRESHOLD
 
     def write(batches: Iterator[_Batch], sink_box: list[_Sink]) -> None:
-        with transaction.atomic(), _bulk_load(bulk, lambda phase: report(payments, payments, phase)):
-            sink = _Sink()
+        with transaction.atomic(), _bulk_load(bulk, lambda phase: report(payments, payments, phase)) as fresh:
+            sink = _Sink(freeze=fresh)
             sink_box.append(sink)
             for batch in batches:
                 sink.consume(batch)
@@ -1139,11 +1154,13 @@ def payments_seed(
                 generator = _Generator(shops=shop_rows, reviewer=reviewer, payments=payments, seed=seed, days=days, now=moment)  # fmt: skip
                 write(generator.batches(), sink_box)
     if postgres and payments:
-        report(payments, payments, "vacuum and analyze")
+        frozen = bool(sink_box) and sink_box[0].writer.freeze
+        report(payments, payments, "analyze" if frozen else "vacuum and analyze")
         # Fresh planner statistics, and (VACUUM) the visibility map that lets the lists and the
-        # analytics answer from their indexes alone — autovacuum would get there, later. Events
-        # are only analyzed: nothing aggregates them, and they are most of the bytes.
-        vacuum = not connection.in_atomic_block  # VACUUM cannot run inside a transaction
+        # analytics answer from their indexes alone — autovacuum would get there, later; frozen
+        # rows are in it already. Events are only analyzed: nothing aggregates them, and they are
+        # most of the bytes. VACUUM cannot run inside a transaction.
+        vacuum = not connection.in_atomic_block and not frozen
         with connection.cursor() as cursor:
             for table in TABLES:
                 verb = "ANALYZE" if table is EVENTS or not vacuum else "VACUUM (ANALYZE)"

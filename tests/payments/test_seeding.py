@@ -295,6 +295,33 @@ def test_postgres_bulk_load_rebuilds_every_index_and_constraint(monkeypatch: pyt
     assert "building indexes" in phases
     assert result.counts["payments"] == Payment.objects.count() == 500
     call_command("verify_ledger", stdout=StringIO())
+    # A fresh database: COPY FREEZE wrote every page all-visible, so no VACUUM was needed.
+    assert "analyze" in phases and "vacuum and analyze" not in phases
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relpages, relallvisible FROM pg_class WHERE oid = %s::regclass", [Payment._meta.db_table]
+        )
+        pages, visible = cursor.fetchone()
+    assert pages > 0 and visible == pages
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgres_bulk_load_next_to_existing_rows_keeps_them_and_vacuums(monkeypatch: pytest.MonkeyPatch) -> None:
+    call_command("seed_demo", "--payments", "40", stdout=StringIO())
+    shops = [(Merchant.objects.select_related("user").get(user__email=s.email), s) for s in seeding.DEMO_SHOPS]
+    kept = set(Payment.objects.values_list("public_id", flat=True))
+    monkeypatch.setattr(seeding, "BULK_LOAD_THRESHOLD", 1)
+    phases = []
+
+    seeding.payments_seed(
+        shops=shops, payments=200, seed=6, reviewer=None, progress=lambda done, total, phase: phases.append(phase)
+    )
+
+    assert kept < set(Payment.objects.values_list("public_id", flat=True))
+    assert Payment.objects.count() == 240
+    assert "vacuum and analyze" in phases
+    call_command("verify_ledger", stdout=StringIO())
 
 
 @pytest.mark.postgres
