@@ -52,6 +52,11 @@ class ScopedViewSet(viewsets.GenericViewSet):
             return self.model.objects.none()
         return self.base_queryset().visible_to(self.request.user)
 
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        # Query filters narrow lists; a look-up by id is scoped (get_queryset) but not filtered,
+        # which also spares every detail request building the list's FilterSet.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
 
 def merchant_for_create(request: Request, merchant_id: str | None) -> Merchant:
     """Merchants act for themselves; admins name the merchant they act for."""

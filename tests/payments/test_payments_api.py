@@ -215,3 +215,14 @@ def test_payment_detail_shows_attempts_refunds_and_timeline(merchant_api: APICli
 
     assert [e["type"] for e in data["timeline"]] == ["payment.created", "payment.authorized", "payment.captured"]
     assert data["refunds"] == [] and len(data["provider_attempts"]) == 1
+
+
+def test_list_filters_do_not_apply_to_a_lookup_by_id(merchant_api: APIClient, outsider_api: APIClient) -> None:
+    payment = pay(merchant_api, create_order(merchant_api)["id"])
+
+    filtered = merchant_api.get(f"{PAYMENTS}{payment['id']}/?status=failed&currency=JPY")
+    outsider = outsider_api.get(f"{PAYMENTS}{payment['id']}/?status=captured")
+
+    assert filtered.status_code == 200 and filtered.json()["data"]["status"] == "captured"
+    assert outsider.status_code == 404
+    assert merchant_api.get(f"{PAYMENTS}?status=failed").json()["data"]["total"] == 0
