@@ -232,6 +232,8 @@ class Payment(SoftDeleteModel, TimeStampedModel):
                 condition=Q(deleted=False),
                 name="payment_status_currency_idx",
             ),
+            # The list filtered by provider (three values: a plain index on it would not help).
+            models.Index(fields=["provider", "created_at"], condition=Q(deleted=False), name="payment_provider_idx"),
         ]
         constraints = [
             unique_public_id(),
