@@ -21,7 +21,7 @@ Definitions used throughout:
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -31,10 +31,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import (
     Count,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
 )
 from django.db.models.functions import TruncDate
@@ -332,20 +330,18 @@ def attempt_success_by_provider(*, scope: StatsScope) -> dict[str, list[dict[str
 @_tuned
 def payment_failure_reasons(*, scope: StatsScope) -> dict[str, Any]:
     """Failed payments by reason, most frequent first."""
-    rows = list(
-        _payments(scope)
-        .filter(_FAILED)
-        .values("failure_reason")
-        .annotate(count=Count("*"))
-        .order_by("-count", "failure_reason")
+    return _reasons(
+        dict(_payments(scope).filter(_FAILED).values_list("failure_reason").annotate(n=Count("*")).order_by())
     )
-    failed = sum(row["count"] for row in rows)
+
+
+def _reasons(counts: dict[str, int]) -> dict[str, Any]:
+    """{failure reason: failed payments} as the API shows it: most frequent first, with shares."""
+    failed = sum(counts.values())
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return {
         "failed": failed,
-        "reasons": [
-            {"reason": row["failure_reason"] or None, "count": row["count"], "share": _rate(row["count"], failed)}
-            for row in rows
-        ],
+        "reasons": [{"reason": reason or None, "count": n, "share": _rate(n, failed)} for reason, n in ranked],
     }
 
 
@@ -354,15 +350,12 @@ def payment_fallback_rate(*, scope: StatsScope) -> dict[str, Any]:
     """Payments that needed more than one provider, among those that reached a provider.
 
     Counted from the attempts: each payment that reached a provider has exactly one first attempt;
-    a fallback is a later attempt at another provider than the first one's.
+    a fallback is a later attempt at another provider than the first one's — flagged when written
+    (`ProviderAttempt.fallback`), so one pass over the period's index answers both counts.
     """
-    first_provider = ProviderAttempt.objects.filter(payment_id=OuterRef("payment_id"), sequence=1).values("provider")
-    # One pass: the subquery runs only for the few later attempts (the AND stops at sequence = 1).
     counts = _attempts(scope).aggregate(
         reached=Count("sequence", filter=Q(sequence=1)),
-        fallbacks=Count(
-            "payment_id", distinct=True, filter=Q(sequence__gt=1) & ~Q(provider=Subquery(first_provider[:1]))
-        ),
+        fallbacks=Count("payment_id", distinct=True, filter=Q(fallback=True)),
     )
     reached, fallbacks = counts["reached"], counts["fallbacks"]
     return {"payments": reached, "fallbacks": fallbacks, "rate": _rate(fallbacks, reached)}
@@ -433,20 +426,30 @@ def payment_daily_series(*, scope: StatsScope) -> list[dict[str, Any]]:
 
 @_tuned
 def payment_summary(*, scope: StatsScope) -> dict[str, Any]:
-    """The processing engine in one object: totals by outcome, failure reasons and fallbacks."""
-    totals = _payments(scope).aggregate(
-        total=Count("*"),
-        successful=Count("status", filter=_SUCCESSFUL),
-        failed=Count("status", filter=_FAILED),
-        refunded=Count("status", filter=Q(status__in=REFUNDED_STATUSES)),
-        in_review=Count("status", filter=Q(status=PaymentStatus.REVIEW)),
-        processing=Count("status", filter=Q(status__in=[PaymentStatus.CREATED, PaymentStatus.PROCESSING])),
-        canceled=Count("status", filter=Q(status=PaymentStatus.CANCELED)),
-    )
+    """The processing engine in one object: totals by outcome, failure reasons and fallbacks.
+
+    Two passes: the period's payments counted by status and failure reason (the totals and the
+    reasons both come from those few rows), then its attempts for the fallbacks."""
+    by_status: Counter[str] = Counter()
+    failed_by_reason: dict[str, int] = {}
+    grouped = _payments(scope).values_list("status", "failure_reason").annotate(n=Count("*")).order_by()
+    for status, reason, n in grouped:
+        by_status[status] += n
+        if status == PaymentStatus.FAILED:
+            failed_by_reason[reason] = n
+    totals = {
+        "total": by_status.total(),
+        "successful": sum(by_status[status] for status in SUCCESSFUL_STATUSES),
+        "failed": by_status[PaymentStatus.FAILED],
+        "refunded": sum(by_status[status] for status in REFUNDED_STATUSES),
+        "in_review": by_status[PaymentStatus.REVIEW],
+        "processing": by_status[PaymentStatus.CREATED] + by_status[PaymentStatus.PROCESSING],
+        "canceled": by_status[PaymentStatus.CANCELED],
+    }
     return {
         **totals,
         "success_rate": _rate(totals["successful"], totals["successful"] + totals["failed"]),
-        "failure_reasons": payment_failure_reasons(scope=scope)["reasons"],
+        "failure_reasons": _reasons(failed_by_reason)["reasons"],
         "fallback": payment_fallback_rate(scope=scope),
     }
 

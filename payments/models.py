@@ -287,6 +287,8 @@ class ProviderAttempt(models.Model):
     currency = models.CharField(max_length=3)
     region = models.CharField(max_length=8)
     manual = models.BooleanField(default=False, help_text="Recorded by an operator rather than the router.")
+    # Set when written, for the fallback rate: a later attempt at another provider than the first's.
+    fallback = models.BooleanField(default=False, help_text="Another provider than the payment's first attempt's.")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -302,7 +304,17 @@ class ProviderAttempt(models.Model):
             models.Index(fields=["provider", "currency", "region", "-created_at"]),
             # Analytics: latency, success and fallbacks by period, answered from the index alone.
             models.Index(
-                fields=["created_at", "provider", "result", "latency_ms", "region", "currency", "sequence", "payment"],
+                fields=[
+                    "created_at",
+                    "provider",
+                    "result",
+                    "latency_ms",
+                    "region",
+                    "currency",
+                    "sequence",
+                    "payment",
+                    "fallback",
+                ],
                 name="attempt_period_idx",
             ),
             models.Index(
@@ -316,6 +328,7 @@ class ProviderAttempt(models.Model):
                     "currency",
                     "sequence",
                     "payment",
+                    "fallback",
                 ],
                 name="attempt_merchant_period_idx",
             ),

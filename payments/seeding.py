@@ -310,7 +310,7 @@ PAYMENTS = _Table(
 ATTEMPTS = _Table(
     ProviderAttempt, "provider attempts",
     ("id", "public_id", "payment_id", "merchant_id", "sequence", "provider", "result", "latency_ms", "error_code",
-     "currency", "region", "manual", "recorded_by_id", "created_at"),
+     "currency", "region", "manual", "recorded_by_id", "created_at", "fallback"),
 )  # fmt: skip
 REFUNDS = _Table(
     Refund, "refunds",
@@ -910,8 +910,10 @@ class _Generator:
             at += outcome.latency_ms * 1000 + self._between(200, 3_000)
             pk, public_id, when = self.keys[ProviderAttempt].next(), self.ids["att"].next(), _iso(at)
             result = AttemptResult.SUCCESS if outcome.success else AttemptResult.FAILURE
+            fallback = bool(p.attempts) and outcome.provider != p.attempts[0][5]  # the first attempt's provider
             p.attempts.append((pk, public_id, p.pk, p.shop.merchant_pk, len(p.attempts) + 1, outcome.provider, result,
-                               outcome.latency_ms, outcome.error_code, p.currency, p.region, False, None, when))  # fmt: skip
+                               outcome.latency_ms, outcome.error_code, p.currency, p.region, False, None, when,
+                               fallback))  # fmt: skip
             p.attempt_json.append(
                 f'{{"id": "{public_id}", "provider": "{outcome.provider}", "result": "{result}", '
                 f'"latency_ms": {outcome.latency_ms}, "error_code": "{outcome.error_code}", "manual": false, '

@@ -240,6 +240,7 @@ def payment_process(*, payment_id: int, claim: str, simulate_latency: bool) -> N
         return
     providers = rank_providers(currency=payment.currency, region=payment.region, method=payment.method)
     sequence = payment.attempts.count()
+    first_provider = _first_provider(payment_id) if sequence else None  # a retry: tried before
     outcome: Outcome | None = None
     for position, profile in enumerate(providers):
         sequence += 1
@@ -248,8 +249,10 @@ def payment_process(*, payment_id: int, claim: str, simulate_latency: bool) -> N
         )
         if simulate_latency:
             sleep_latency(outcome.latency_ms)
-        if not _record_attempt(payment_id, claim, outcome, sequence):
+        fallback = first_provider is not None and outcome.provider != first_provider
+        if not _record_attempt(payment_id, claim, outcome, sequence, fallback=fallback):
             return
+        first_provider = first_provider or outcome.provider
         if outcome.success or outcome.hard_decline:
             break
     if outcome is None:
@@ -260,8 +263,12 @@ def payment_process(*, payment_id: int, claim: str, simulate_latency: bool) -> N
         finish(outcome=outcome, failure=outcome.error_code, review=False)
 
 
+def _first_provider(payment_id: int) -> str | None:
+    return ProviderAttempt.objects.filter(payment_id=payment_id, sequence=1).values_list("provider", flat=True).first()
+
+
 @transaction.atomic
-def _record_attempt(payment_id: int, claim: str, outcome: Outcome, sequence: int) -> bool:
+def _record_attempt(payment_id: int, claim: str, outcome: Outcome, sequence: int, *, fallback: bool) -> bool:
     payment = locks.lock_payment(payment_id)
     if payment.status != PaymentStatus.PROCESSING or payment.processing_claim != claim:
         return False
@@ -275,6 +282,7 @@ def _record_attempt(payment_id: int, claim: str, outcome: Outcome, sequence: int
         error_code=outcome.error_code,
         currency=payment.currency,
         region=payment.region,
+        fallback=fallback,
     )
     return True
 
@@ -463,6 +471,7 @@ def payment_record_attempt(
             },
         )
     success = result == AttemptResult.SUCCESS
+    first_provider = _first_provider(payment.pk)
     ProviderAttempt.objects.create(
         payment=payment,
         merchant_id=payment.merchant_id,
@@ -474,6 +483,7 @@ def payment_record_attempt(
         currency=payment.currency,
         region=payment.region,
         manual=True,
+        fallback=first_provider is not None and provider != first_provider,
         recorded_by=actor,
     )
     payment.processing_claim = ""  # a task still running for it must not write an outcome

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from merchants.models import Merchant
-from payments.models import Payment, PaymentStatus
+from payments.models import Payment, PaymentStatus, ProviderAttempt
 from tests.conftest import API
 from tests.payments.conftest import create_order, pay
 
@@ -291,3 +291,26 @@ def test_outsider_gets_404_for_every_payment_endpoint(
 def test_anonymous_gets_401_everywhere(api: APIClient) -> None:
     for path in ("payments/", "refunds/", "ledger/", "payouts/", "events/", "balance/", "orders/"):
         assert api.get(f"{API}/{path}").status_code == 401, path
+
+
+def fallbacks(payment: dict) -> list[tuple[int, str, bool]]:
+    attempts = ProviderAttempt.objects.filter(payment__public_id=payment["id"]).order_by("sequence")
+    return list(attempts.values_list("sequence", "provider", "fallback"))
+
+
+def test_attempts_at_another_provider_than_the_first_are_flagged_as_fallbacks(
+    merchant_api: APIClient, finance_api: APIClient, settings
+) -> None:
+    settings.PAYGATE_MAX_RETRIES = 1
+    routed = pay(merchant_api, create_order(merchant_api)["id"], "4000000000003253")  # first provider fails
+    retried = pay(merchant_api, create_order(merchant_api)["id"], "4000000000000119")  # every provider, twice
+    post(merchant_api, retried, "retry")
+    stuck = stuck_processing(merchant_api)
+    first = fallbacks(stuck)[0][1]
+    post(finance_api, stuck, "attempts", {"provider": first, "result": "success", "latency_ms": 5})
+
+    (_, first_routed, no), (_, second_routed, yes) = fallbacks(routed)
+    assert first_routed != second_routed and (no, yes) == (False, True)
+    tries = fallbacks(retried)
+    assert len(tries) == 6 and [f for _, provider, f in tries] == [provider != tries[0][1] for _, provider, _ in tries]
+    assert [f for _, _, f in fallbacks(stuck)] == [False, False]  # the manual attempt went to the first provider

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from importlib import import_module
 from io import StringIO
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, Max, Min, Sum
@@ -345,3 +347,18 @@ def test_postgres_a_failed_write_leaves_nothing(monkeypatch: pytest.MonkeyPatch)
         seeding.payments_seed(shops=shops, payments=300, seed=5)
 
     assert Payment.objects.count() == Event.objects.filter(object_type="payment").count() == 0
+
+
+def test_fallback_flags_follow_their_definition_and_the_backfill_agrees(shops: list, reviewer: User) -> None:
+    seed(shops, reviewer, payments=400)
+    first = dict(ProviderAttempt.objects.filter(sequence=1).values_list("payment_id", "provider"))
+    flags = {pk: (payment, sequence, provider, fallback) for pk, payment, sequence, provider, fallback in
+             ProviderAttempt.objects.values_list("pk", "payment_id", "sequence", "provider", "fallback")}  # fmt: skip
+
+    assert any(fallback for *_, fallback in flags.values())
+    for payment, sequence, provider, fallback in flags.values():
+        assert fallback == (sequence > 1 and provider != first[payment])
+
+    ProviderAttempt.objects.update(fallback=False)
+    import_module("payments.migrations.0007_attempt_fallback").mark_fallbacks(apps, None)
+    assert dict(ProviderAttempt.objects.values_list("pk", "fallback")) == {pk: f[3] for pk, f in flags.items()}
