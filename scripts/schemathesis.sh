@@ -24,4 +24,4 @@ timeout 900 .venv/bin/schemathesis run "http://127.0.0.1:$PORT/paygate/api/schem
   --exclude-operation-id me_destroy --exclude-operation-id me_api_keys_rotate_create \
   -H "X-Api-Key: key_DemoMerchant00000001" -H "X-Api-Secret: sk_DemoSecretDoNotUseInProduction01" \
   --generation-with-security-parameters false \
-  --max-examples "${SCHEMATHESIS_EXAMPLES:-30}" --seed 1 --request-timeout 10 --no-color
+  --max-examples "${SCHEMATHESIS_EXAMPLES:-30}" --seed "${SCHEMATHESIS_SEED:-1}" --request-timeout 10 --no-color
