@@ -45,18 +45,21 @@ TEST_VPAS: dict[str, tuple[Scenario, str]] = {
 }
 
 
-def luhn_valid(number: str) -> bool:
-    if not number.isdigit():
-        return False
+def luhn_check_digit(payload: str) -> str:
+    """The Luhn digit that completes `payload` (digits) into a valid card number."""
     total = 0
-    for index, char in enumerate(reversed(number)):
+    for index, char in enumerate(reversed(payload)):
         digit = int(char)
-        if index % 2 == 1:
+        if index % 2 == 0:
             digit *= 2
             if digit > 9:
                 digit -= 9
         total += digit
-    return total % 10 == 0
+    return str((10 - total % 10) % 10)
+
+
+def luhn_valid(number: str) -> bool:
+    return number.isdigit() and luhn_check_digit(number[:-1]) == number[-1]
 
 
 def card_network(number: str) -> str:

@@ -51,7 +51,7 @@ from django.db.models import Count
 from merchants.models import Merchant, User
 from paygate.lib.ids import ALPHABET, RANDOM_LENGTH
 from paygate.lib.money import CURRENCIES
-from payments.cards import TEST_CARDS, Scenario, card_fingerprint, card_network
+from payments.cards import TEST_CARDS, Scenario, card_fingerprint, card_network, luhn_check_digit
 from payments.models import (
     RETRYABLE_REASONS,
     AttemptResult,
@@ -491,18 +491,6 @@ class _Customer:
     card_json: str  # the API's "card" object
 
 
-def _luhn_complete(digits: str) -> str:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        digit = int(char)
-        if index % 2 == 0:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return digits + str((10 - total % 10) % 10)
-
-
 def _card_json(last4: str, network: str, exp_month: int, exp_year: int) -> str:
     return json.dumps({"last4": last4, "network": network, "exp_month": exp_month, "exp_year": exp_year})
 
@@ -675,7 +663,8 @@ class _Generator:
             kind = rng.random()
             prefix = "4" if kind < 0.6 else ("5" + str(rng.randint(1, 5)) if kind < 0.9 else rng.choice(["34", "37"]))
             length = 15 if prefix in ("34", "37") else 16
-            number = _luhn_complete(prefix + "".join(str(rng.randrange(10)) for _ in range(length - len(prefix) - 1)))
+            payload = prefix + "".join(str(rng.randrange(10)) for _ in range(length - len(prefix) - 1))
+            number = payload + luhn_check_digit(payload)
             exp_month, exp_year = rng.randint(1, 12), rng.randint(self.year + 1, self.year + 5)
             name, email = f"{first} {last}", f"{first}.{last}{index}@example.com".lower()
             network = card_network(number)

@@ -249,8 +249,7 @@ def payment_process(*, payment_id: int, claim: str, simulate_latency: bool) -> N
         )
         if simulate_latency:
             sleep_latency(outcome.latency_ms)
-        fallback = first_provider is not None and outcome.provider != first_provider
-        if not _record_attempt(payment_id, claim, outcome, sequence, fallback=fallback):
+        if not _record_attempt(payment_id, claim, outcome, sequence, first_provider=first_provider):
             return
         first_provider = first_provider or outcome.provider
         if outcome.success or outcome.hard_decline:
@@ -267,23 +266,39 @@ def _first_provider(payment_id: int) -> str | None:
     return ProviderAttempt.objects.filter(payment_id=payment_id, sequence=1).values_list("provider", flat=True).first()
 
 
-@transaction.atomic
-def _record_attempt(payment_id: int, claim: str, outcome: Outcome, sequence: int, *, fallback: bool) -> bool:
-    payment = locks.lock_payment(payment_id)
-    if payment.status != PaymentStatus.PROCESSING or payment.processing_claim != claim:
-        return False
-    ProviderAttempt.objects.create(
+def _add_attempt(
+    payment: Payment, *, sequence: int, provider: str, success: bool, latency_ms: int, error_code: str,
+    first_provider: str | None, manual: bool = False, recorded_by: Any = None,
+) -> ProviderAttempt:  # fmt: skip
+    """Append a try to the payment's routing history (`manual`: recorded by an operator). It is a
+    fallback when it went to another provider than the payment's first attempt."""
+    return ProviderAttempt.objects.create(
         payment=payment,
         merchant_id=payment.merchant_id,
         sequence=sequence,
-        provider=outcome.provider,
-        result=AttemptResult.SUCCESS if outcome.success else AttemptResult.FAILURE,
-        latency_ms=outcome.latency_ms,
-        error_code=outcome.error_code,
+        provider=provider,
+        result=AttemptResult.SUCCESS if success else AttemptResult.FAILURE,
+        latency_ms=latency_ms,
+        error_code=error_code,
         currency=payment.currency,
         region=payment.region,
-        fallback=fallback,
+        fallback=first_provider is not None and provider != first_provider,
+        manual=manual,
+        recorded_by=recorded_by,
     )
+
+
+@transaction.atomic
+def _record_attempt(
+    payment_id: int, claim: str, outcome: Outcome, sequence: int, *, first_provider: str | None
+) -> bool:
+    payment = locks.lock_payment(payment_id)
+    if payment.status != PaymentStatus.PROCESSING or payment.processing_claim != claim:
+        return False
+    _add_attempt(
+        payment, sequence=sequence, provider=outcome.provider, success=outcome.success,
+        latency_ms=outcome.latency_ms, error_code=outcome.error_code, first_provider=first_provider,
+    )  # fmt: skip
     return True
 
 
@@ -471,21 +486,11 @@ def payment_record_attempt(
             },
         )
     success = result == AttemptResult.SUCCESS
-    first_provider = _first_provider(payment.pk)
-    ProviderAttempt.objects.create(
-        payment=payment,
-        merchant_id=payment.merchant_id,
-        sequence=payment.attempts.count() + 1,
-        provider=provider,
-        result=result,
-        latency_ms=latency_ms,
+    _add_attempt(
+        payment, sequence=payment.attempts.count() + 1, provider=provider, success=success, latency_ms=latency_ms,
         error_code="" if success else (error_code or FailureReason.PROCESSING_ERROR),
-        currency=payment.currency,
-        region=payment.region,
-        manual=True,
-        fallback=first_provider is not None and provider != first_provider,
-        recorded_by=actor,
-    )
+        first_provider=_first_provider(payment.pk), manual=True, recorded_by=actor,
+    )  # fmt: skip
     payment.processing_claim = ""  # a task still running for it must not write an outcome
     if success:
         payment.provider = provider
