@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 def tally(paths: list[str]) -> tuple[int, int, int]:
     passed = failed = skipped = 0
     for path in paths:
-        root = ET.parse(path).getroot()
+        root = ET.parse(path).getroot()  # noqa: S314 - our own test run's report
         suites = [root] if root.tag == "testsuite" else root.iter("testsuite")
         for suite in suites:
             tests, skips = int(suite.get("tests", 0)), int(suite.get("skipped", 0))
