@@ -126,6 +126,19 @@ class OrderAdmin(SoftDeleteAdmin):
         url = reverse("admin:payments_payment_changelist") + f"?order__id__exact={order.pk}"
         return format_html('<a href="{}">{} payment(s)</a>', url, order.payments.count())
 
+    # Through the services, so that each change is locked, evented and counted.
+    @admin.action(description="Soft delete selected", permissions=["change"])
+    def soft_delete_selected(self, request: Any, queryset: Any) -> None:
+        for order in queryset:
+            services.order_soft_delete(order=order, actor=request.user)
+        self.message_user(request, f"{queryset.count()} order(s) marked deleted.", messages.SUCCESS)
+
+    @admin.action(description="Restore selected", permissions=["change"])
+    def restore_selected(self, request: Any, queryset: Any) -> None:
+        for order in queryset:
+            services.order_restore(order=order, actor=request.user)
+        self.message_user(request, f"{queryset.count()} order(s) restored.", messages.SUCCESS)
+
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):

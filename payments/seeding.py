@@ -48,6 +48,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Count
 
+from analytics import counts
 from merchants.models import Merchant, User
 from paygate.lib.ids import ALPHABET, RANDOM_LENGTH
 from paygate.lib.money import CURRENCIES
@@ -1134,6 +1135,8 @@ def payments_seed(
                 sink.consume(batch)
                 report(batch.done, payments, "")
             sink.finish()
+            report(payments, payments, "counting")
+            counts.rebuild(merchant_ids=[shop.merchant_pk for shop in shop_rows])
 
     sink_box: list[_Sink] = []
     if payments:
@@ -1156,8 +1159,8 @@ def payments_seed(
             for table in TABLES:
                 verb = "ANALYZE" if table is EVENTS or not vacuum else "VACUUM (ANALYZE)"
                 cursor.execute(f"{verb} {connection.ops.quote_name(table.model._meta.db_table)}")
-    counts = sink_box[0].writer.counts if sink_box else {}
-    return SeedResult(payments=payments, counts=dict(counts), seconds=time.monotonic() - began)
+    written = sink_box[0].writer.counts if sink_box else {}
+    return SeedResult(payments=payments, counts=dict(written), seconds=time.monotonic() - began)
 
 
 def _pipelined(batches: Iterator[_Batch], write: Callable[[Iterator[_Batch]], None]) -> None:

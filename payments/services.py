@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Sum, prefetch_related_objects
 from django.utils import timezone
 
+from analytics import counts
 from merchants.models import Merchant
 from paygate.lib.api import ApiError, ErrorCode
 from paygate.lib.money import check_amount
@@ -74,7 +75,11 @@ def _check_transition(payment: Payment, target: str, action: str) -> None:
 # --- events -------------------------------------------------------------------------------------
 
 
+# Every state change writes its event, and with it what the change did to the daily counts.
+
+
 def _payment_event(payment: Payment, type: str, actor: Any = None) -> None:
+    counts.record(payment)
     event_record(
         merchant=payment.merchant,
         type=type,
@@ -87,6 +92,7 @@ def _payment_event(payment: Payment, type: str, actor: Any = None) -> None:
 
 
 def _order_event(order: Order, type: str, actor: Any = None) -> None:
+    counts.record(order)
     event_record(
         merchant=order.merchant, type=type, object_type="order", object_id=order.public_id,
         data=render(OrderOutput, order), actor=actor,
@@ -94,6 +100,7 @@ def _order_event(order: Order, type: str, actor: Any = None) -> None:
 
 
 def _refund_event(refund: Refund, type: str, actor: Any = None) -> None:
+    counts.record(refund)
     event_record(
         merchant=refund.merchant, type=type, object_type="refund", object_id=refund.public_id,
         data=render(RefundOutput, refund), payment=refund.payment, actor=actor,
@@ -113,6 +120,24 @@ def order_create(
     )
     _order_event(order, "order.created", actor)
     return order
+
+
+@transaction.atomic
+def order_soft_delete(*, order: Order, actor: Any = None) -> None:
+    order = locks.lock_order(order.pk)
+    if not order.deleted:
+        order.mark_deleted()
+        order.save(update_fields=["deleted", "deleted_at", "updated_at"])
+        _order_event(order, "order.deleted", actor)
+
+
+@transaction.atomic
+def order_restore(*, order: Order, actor: Any = None) -> None:
+    order = locks.lock_order(order.pk)
+    if order.deleted:
+        order.mark_restored()
+        order.save(update_fields=["deleted", "deleted_at", "updated_at"])
+        _order_event(order, "order.restored", actor)
 
 
 # --- payments: creation and processing ----------------------------------------------------------
@@ -627,9 +652,11 @@ def payout_create(*, merchant: Merchant, amount: int, currency: str, actor: Any 
 
 
 def merchant_soft_delete_records(*, merchant: Merchant) -> None:
-    """Part of account deletion (runs in its transaction): hide the merchant's orders and payments."""
+    """Part of account deletion (runs in its transaction): hide the merchant's orders and payments,
+    and take them out of the counts (their refunds stay counted, as the rows say)."""
     Payment.objects.filter(merchant=merchant).soft_delete()
     Order.objects.filter(merchant=merchant).soft_delete()
+    counts.forget_merchant(merchant)
 
 
 # --- janitor ------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from __future__ import annotations
 SUBSCRIBABLE_EVENT_TYPES: tuple[str, ...] = (
     "order.created",
     "order.paid",
+    "order.deleted",
+    "order.restored",
     "payment.created",
     "payment.authorized",
     "payment.captured",

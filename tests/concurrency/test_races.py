@@ -11,6 +11,8 @@ from django.core.management import call_command
 from django.db import close_old_connections, connection
 from rest_framework.test import APIClient
 
+from analytics import counts
+from analytics.models import DailyCount
 from merchants.models import Merchant
 from paygate.lib.api import ApiError
 from payments import services
@@ -145,3 +147,23 @@ def test_concurrent_payouts_never_overdraw(merchant: Merchant) -> None:
     assert sum(not isinstance(r, Exception) for r in results) == 4
     assert merchant.balances.get(currency="USD").available == available - 4 * (available // 4)
     assert_ledger_ok()
+
+
+def test_compactions_racing_each_other_and_writers_keep_every_count(merchant: Merchant) -> None:
+    for i in range(60):
+        services.order_create(merchant=merchant, amount=100 + i, currency=("USD", "EUR", "GBP")[i % 3])
+
+    def work(i: int) -> int:
+        if i < 3:  # writers: each order adds a count row while the compactions run
+            for n in range(20):
+                services.order_create(merchant=merchant, amount=1_000 + n, currency="USD")
+            return 0
+        return counts.compact(max_keys=1)  # one key a transaction: many chances to interleave
+
+    results = race(6, work)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    counts.compact()
+    assert DailyCount.objects.count() == len(counts.tally_table()) == 3
+    assert counts.tally_table() == counts.tally_rows(order_model=Order, payment_model=Payment, refund_model=Refund)
+    assert sum(f["orders"] for f in counts.tally_table().values()) == 120

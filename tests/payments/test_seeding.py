@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, Max, Min, Sum
 
+from analytics import counts
 from merchants.models import Merchant, User
 from paygate.lib.ids import has_prefix, new_id
 from payments import seeding
@@ -297,6 +298,8 @@ def test_postgres_bulk_load_rebuilds_every_index_and_constraint(monkeypatch: pyt
     assert "building indexes" in phases
     assert result.counts["payments"] == Payment.objects.count() == 500
     call_command("verify_ledger", stdout=StringIO())
+    assert "counting" in phases
+    assert counts.tally_table() == counts.tally_rows(order_model=Order, payment_model=Payment, refund_model=Refund)
     # A fresh database: COPY FREEZE wrote every page all-visible, so no VACUUM was needed.
     assert "analyze" in phases and "vacuum and analyze" not in phases
     with connection.cursor() as cursor:
@@ -324,6 +327,7 @@ def test_postgres_bulk_load_next_to_existing_rows_keeps_them_and_vacuums(monkeyp
     assert Payment.objects.count() == 240
     assert "vacuum and analyze" in phases
     call_command("verify_ledger", stdout=StringIO())
+    assert counts.tally_table() == counts.tally_rows(order_model=Order, payment_model=Payment, refund_model=Refund)
 
 
 @pytest.mark.postgres

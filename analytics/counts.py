@@ -1,0 +1,219 @@
+"""Counts kept as they change: the figures of `merchants/stats/`, `admin/stats/` and
+`admin/merchants/` per merchant, UTC day and currency (`DailyCount`), so that all-time and
+whole-day figures add up a few rows instead of counting every order and payment.
+
+How they stay right:
+- the figures of one row are defined once, here (`order_figures`, `payment_figures`,
+  `refund_figures`), and again as SQL aggregates in `tally_rows`, which counts them from the rows
+  themselves (the seeder, the migration and `rebuild` use it; tests check both agree);
+- the services call `record(obj)` with every event they write (every state change has one): it
+  inserts what the object's figures are now minus what they were when it was locked
+  (`snapshot`, called by `payments.locks`) or zero for a new object;
+- account deletion hides a merchant's orders and payments in bulk, without events:
+  `forget_merchant` takes their figures back in one insert.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, date
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce, TruncDate
+
+from analytics.models import DailyCount
+from payments.models import PaymentStatus, RefundStatus
+
+FIGURES = (
+    "orders",
+    "payments",
+    "successful_payments",
+    "failed_payments",
+    "canceled_payments",
+    "captured",
+    "refunds",
+    "refunded",
+)
+# What hiding a merchant's orders and payments takes away (refunds are never hidden).
+ORDER_AND_PAYMENT_FIGURES = FIGURES[:6]
+
+SUCCESSFUL_STATUSES = (
+    PaymentStatus.AUTHORIZED,
+    PaymentStatus.CAPTURED,
+    PaymentStatus.PARTIALLY_REFUNDED,
+    PaymentStatus.REFUNDED,
+)
+
+Key = tuple[int, date, str]  # merchant id, UTC day, currency
+
+
+def order_figures(order: Any) -> dict[str, int]:
+    return {} if order.deleted else {"orders": 1}
+
+
+def payment_figures(payment: Any) -> dict[str, int]:
+    if payment.deleted:
+        return {}
+    return {
+        "payments": 1,
+        "successful_payments": int(payment.status in SUCCESSFUL_STATUSES),
+        "failed_payments": int(payment.status == PaymentStatus.FAILED),
+        "canceled_payments": int(payment.status == PaymentStatus.CANCELED),
+        "captured": payment.amount_captured,
+    }
+
+
+def refund_figures(refund: Any) -> dict[str, int]:
+    if refund.status != RefundStatus.PROCESSED:
+        return {}
+    return {"refunds": 1, "refunded": refund.amount}
+
+
+def _figures(obj: Any) -> dict[str, int]:
+    name = obj._meta.model_name
+    return {"order": order_figures, "payment": payment_figures, "refund": refund_figures}[name](obj)
+
+
+def _day(obj: Any) -> date:
+    return obj.created_at.astimezone(UTC).date()
+
+
+def snapshot(obj: Any) -> Any:
+    """Remember what a row counts as it is read for a change (called on every locked row)."""
+    obj._counted = _figures(obj)
+    return obj
+
+
+def record(obj: Any) -> None:
+    """Add to the counts what `obj`'s change did, in the caller's transaction."""
+    now = _figures(obj)
+    before = getattr(obj, "_counted", {})
+    delta = {name: now.get(name, 0) - before.get(name, 0) for name in FIGURES}
+    obj._counted = now
+    if any(delta.values()):
+        DailyCount.objects.create(merchant_id=obj.merchant_id, day=_day(obj), currency=obj.currency, **delta)
+
+
+def forget_merchant(merchant: Any) -> None:
+    """Take back what a merchant's orders and payments count (account deletion hides them all)."""
+    figures = ORDER_AND_PAYMENT_FIGURES
+    totals = _sums(DailyCount.objects.filter(merchant=merchant), ("day", "currency"), figures)
+    DailyCount.objects.bulk_create(
+        DailyCount(merchant=merchant, day=row["day"], currency=row["currency"], **{n: -row[n] for n in figures})
+        for row in totals
+        if any(row[n] for n in figures)
+    )
+
+
+def _sums(queryset: models.QuerySet, keys: Iterable[str], figures: Iterable[str] = FIGURES) -> models.QuerySet:
+    return queryset.values(*keys).annotate(**{n: Coalesce(Sum(n), 0) for n in figures}).order_by(*keys)
+
+
+# --- counting from the rows -------------------------------------------------------------------------
+
+
+def tally_rows(
+    *, order_model: Any, payment_model: Any, refund_model: Any, merchant_ids: list[int] | None = None
+) -> dict[Key, dict[str, int]]:
+    """The counts computed from the rows themselves (also with a migration's historical models)."""
+    day = TruncDate("created_at", tzinfo=UTC)
+    tally: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
+
+    def rows(model: Any, **filters: Any) -> models.QuerySet:
+        queryset = model._base_manager.filter(**filters)
+        if merchant_ids is not None:
+            queryset = queryset.filter(merchant_id__in=merchant_ids)
+        return queryset.annotate(day=day).values("merchant_id", "day", "currency").order_by()
+
+    for row in rows(order_model, deleted=False).annotate(orders=Count("*")):
+        tally[row["merchant_id"], row["day"], row["currency"]]["orders"] += row["orders"]
+    for row in rows(payment_model, deleted=False).annotate(
+        payments=Count("*"),
+        successful_payments=Count("pk", filter=Q(status__in=SUCCESSFUL_STATUSES)),
+        failed_payments=Count("pk", filter=Q(status=PaymentStatus.FAILED)),
+        canceled_payments=Count("pk", filter=Q(status=PaymentStatus.CANCELED)),
+        captured=Coalesce(Sum("amount_captured"), 0),
+    ):
+        figures = tally[row["merchant_id"], row["day"], row["currency"]]
+        for name in ORDER_AND_PAYMENT_FIGURES[1:]:
+            figures[name] += row[name]
+    for row in rows(refund_model, status=RefundStatus.PROCESSED).annotate(refunds=Count("*"), refunded=Sum("amount")):
+        figures = tally[row["merchant_id"], row["day"], row["currency"]]
+        figures["refunds"] += row["refunds"]
+        figures["refunded"] += row["refunded"]
+    return dict(tally)
+
+
+def tally_table(*, merchant_ids: list[int] | None = None) -> dict[Key, dict[str, int]]:
+    """The counts as the table holds them, one entry per key, keys that add up to nothing left out."""
+    queryset = DailyCount.objects.all()
+    if merchant_ids is not None:
+        queryset = queryset.filter(merchant_id__in=merchant_ids)
+    return {
+        (row["merchant_id"], row["day"], row["currency"]): {name: row[name] for name in FIGURES}
+        for row in _sums(queryset, ("merchant_id", "day", "currency"))
+        if any(row[name] for name in FIGURES)
+    }
+
+
+@transaction.atomic
+def rebuild(*, merchant_ids: list[int] | None = None) -> int:
+    """Count everything again from the rows (after a bulk load; or to repair). Returns the rows
+    written. Run it while nothing else writes those merchants' orders, payments or refunds."""
+    from payments.models import Order, Payment, Refund
+
+    tally = tally_rows(order_model=Order, payment_model=Payment, refund_model=Refund, merchant_ids=merchant_ids)
+    existing = DailyCount.objects.all()
+    if merchant_ids is not None:
+        existing = existing.filter(merchant_id__in=merchant_ids)
+    existing.delete()
+    created = DailyCount.objects.bulk_create(
+        (
+            DailyCount(merchant_id=merchant_id, day=day, currency=currency, **figures)
+            for (merchant_id, day, currency), figures in tally.items()
+            if any(figures.values())
+        ),
+        batch_size=2_000,
+    )
+    return len(created)
+
+
+# --- compaction -------------------------------------------------------------------------------------
+
+
+def compact(*, max_keys: int = 500) -> int:
+    """Fold the rows of each key into one; returns the rows removed. Safe to run anywhere at any
+    time: rows another compaction holds are skipped (`SKIP LOCKED`), and readers see the rows
+    before or after, never between."""
+    removed = 0
+    while True:
+        with transaction.atomic():
+            keys = list(
+                DailyCount.objects.values_list("merchant_id", "day", "currency")
+                .annotate(n=Count("*"))
+                .filter(n__gt=1)
+                .order_by()[:max_keys]
+            )
+            if not keys:
+                return removed
+            match = Q()
+            for merchant_id, day, currency, _ in keys:
+                match |= Q(merchant_id=merchant_id, day=day, currency=currency)
+            rows = list(DailyCount.objects.select_for_update(skip_locked=True).filter(match))
+            folded: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
+            for row in rows:
+                figures = folded[row.merchant_id, row.day, row.currency]
+                for name in FIGURES:
+                    figures[name] += getattr(row, name)
+            DailyCount.objects.filter(pk__in=[row.pk for row in rows]).delete()
+            kept = DailyCount.objects.bulk_create(
+                DailyCount(merchant_id=merchant_id, day=day, currency=currency, **figures)
+                for (merchant_id, day, currency), figures in folded.items()
+                if any(figures.values())
+            )
+            removed += len(rows) - len(kept)
+            if len(keys) < max_keys or len(rows) == len(kept):
+                return removed

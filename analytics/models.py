@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from django.db import models
+
+from merchants.models import Merchant
+from payments.models import ScopedQuerySet
+
+
+class DailyCount(models.Model):
+    """What one merchant's orders, payments and refunds of one UTC day and currency add up to.
+
+    Written by the services in the transaction of each change, as a delta (a payment authorized:
+    successful_payments +1; deleted: everything it counted −1): rows are only ever inserted, so no
+    two writers wait for each other. Several rows of one key add up; `manage.py janitor` folds them
+    into one (`analytics.counts.compact`). Days are those of the rows' `created_at`, so a refund
+    processed today of last month's payment changes last month's day, as the raw rows would.
+    """
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="+", db_index=False)
+    day = models.DateField()
+    currency = models.CharField(max_length=3)
+    orders = models.BigIntegerField(default=0)
+    payments = models.BigIntegerField(default=0)
+    successful_payments = models.BigIntegerField(default=0)
+    failed_payments = models.BigIntegerField(default=0)
+    canceled_payments = models.BigIntegerField(default=0)
+    captured = models.BigIntegerField(default=0)  # minor units of `currency`
+    refunds = models.BigIntegerField(default=0)  # processed refunds
+    refunded = models.BigIntegerField(default=0)  # minor units of `currency`
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["merchant", "day", "currency"], name="dailycount_merchant_idx"),
+            models.Index(fields=["day"], name="dailycount_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant_id} {self.day} {self.currency}"
