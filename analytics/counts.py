@@ -25,7 +25,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
 from analytics.models import DailyCount
-from payments.models import PaymentStatus, RefundStatus
+from payments.models import Order, Payment, PaymentStatus, Refund, RefundStatus
 
 FIGURES = (
     "orders",
@@ -46,6 +46,18 @@ SUCCESSFUL_STATUSES = (
     PaymentStatus.PARTIALLY_REFUNDED,
     PaymentStatus.REFUNDED,
 )
+
+# The same figures as aggregates over rows (`tally_rows`, and the stats' part days). Filtered counts
+# name `status`, which the analytics indexes hold, so that the database answers from them alone.
+ORDER_AGGREGATES = {"orders": Count("*")}
+PAYMENT_AGGREGATES = {
+    "payments": Count("*"),
+    "successful_payments": Count("status", filter=Q(status__in=SUCCESSFUL_STATUSES)),
+    "failed_payments": Count("status", filter=Q(status=PaymentStatus.FAILED)),
+    "canceled_payments": Count("status", filter=Q(status=PaymentStatus.CANCELED)),
+    "captured": Coalesce(Sum("amount_captured"), 0),
+}
+REFUND_AGGREGATES = {"refunds": Count("*"), "refunded": Coalesce(Sum("amount"), 0)}  # of processed refunds
 
 Key = tuple[int, date, str]  # merchant id, UTC day, currency
 
@@ -128,22 +140,15 @@ def tally_rows(
             queryset = queryset.filter(merchant_id__in=merchant_ids)
         return queryset.annotate(day=day).values("merchant_id", "day", "currency").order_by()
 
-    for row in rows(order_model, deleted=False).annotate(orders=Count("*")):
-        tally[row["merchant_id"], row["day"], row["currency"]]["orders"] += row["orders"]
-    for row in rows(payment_model, deleted=False).annotate(
-        payments=Count("*"),
-        successful_payments=Count("pk", filter=Q(status__in=SUCCESSFUL_STATUSES)),
-        failed_payments=Count("pk", filter=Q(status=PaymentStatus.FAILED)),
-        canceled_payments=Count("pk", filter=Q(status=PaymentStatus.CANCELED)),
-        captured=Coalesce(Sum("amount_captured"), 0),
+    for model, filters, aggregates in (
+        (order_model, {"deleted": False}, ORDER_AGGREGATES),
+        (payment_model, {"deleted": False}, PAYMENT_AGGREGATES),
+        (refund_model, {"status": RefundStatus.PROCESSED}, REFUND_AGGREGATES),
     ):
-        figures = tally[row["merchant_id"], row["day"], row["currency"]]
-        for name in ORDER_AND_PAYMENT_FIGURES[1:]:
-            figures[name] += row[name]
-    for row in rows(refund_model, status=RefundStatus.PROCESSED).annotate(refunds=Count("*"), refunded=Sum("amount")):
-        figures = tally[row["merchant_id"], row["day"], row["currency"]]
-        figures["refunds"] += row["refunds"]
-        figures["refunded"] += row["refunded"]
+        for row in rows(model, **filters).annotate(**aggregates):
+            figures = tally[row["merchant_id"], row["day"], row["currency"]]
+            for name in aggregates:
+                figures[name] += row[name]
     return dict(tally)
 
 
@@ -163,8 +168,6 @@ def tally_table(*, merchant_ids: list[int] | None = None) -> dict[Key, dict[str,
 def rebuild(*, merchant_ids: list[int] | None = None) -> int:
     """Count everything again from the rows (after a bulk load; or to repair). Returns the rows
     written. Run it while nothing else writes those merchants' orders, payments or refunds."""
-    from payments.models import Order, Payment, Refund
-
     tally = tally_rows(order_model=Order, payment_model=Payment, refund_model=Refund, merchant_ids=merchant_ids)
     existing = DailyCount.objects.all()
     if merchant_ids is not None:

@@ -37,6 +37,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate
 
+from analytics.counts import ORDER_AGGREGATES, PAYMENT_AGGREGATES, REFUND_AGGREGATES, SUCCESSFUL_STATUSES
 from analytics.models import DailyCount
 from merchants.models import Merchant, Role, User
 from paygate.lib.api import ApiError, ErrorCode
@@ -51,12 +52,6 @@ from payments.models import (
     RefundStatus,
 )
 
-SUCCESSFUL_STATUSES = (
-    PaymentStatus.AUTHORIZED,
-    PaymentStatus.CAPTURED,
-    PaymentStatus.PARTIALLY_REFUNDED,
-    PaymentStatus.REFUNDED,
-)
 REFUNDED_STATUSES = (PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
 TIMESERIES_MAX_DAYS = 366
 DEFAULT_ANALYTICS_DAYS = 30
@@ -520,19 +515,9 @@ def _stats_figures(scope: StatsScope, merchant_ids: list[int] | None = None) -> 
         add(narrowed(counted).values(*by).annotate(**{n: Sum(n) for n in (*_COUNTED, "captured", "refunded")}))
     for since, until in edges:
         part = replace(scope, since=since, until=until)
-        add(narrowed(_orders(part)).values(*by).annotate(orders=Count("*")))
-        add(
-            narrowed(_payments(part))
-            .values(*by)
-            .annotate(
-                payments=Count("*"),
-                successful_payments=Count("status", filter=_SUCCESSFUL),
-                failed_payments=Count("status", filter=_FAILED),
-                canceled_payments=Count("status", filter=Q(status=PaymentStatus.CANCELED)),
-                captured=Sum("amount_captured"),
-            )
-        )
-        add(narrowed(_processed_refunds(part)).values(*by).annotate(refunds=Count("*"), refunded=Sum("amount")))
+        add(narrowed(_orders(part)).values(*by).annotate(**ORDER_AGGREGATES))
+        add(narrowed(_payments(part)).values(*by).annotate(**PAYMENT_AGGREGATES))
+        add(narrowed(_processed_refunds(part)).values(*by).annotate(**REFUND_AGGREGATES))
     return figures
 
 
