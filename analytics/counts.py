@@ -175,7 +175,7 @@ def rebuild(*, merchant_ids: list[int] | None = None) -> int:
     existing.delete()
     created = DailyCount.objects.bulk_create(
         (
-            DailyCount(merchant_id=merchant_id, day=day, currency=currency, **figures)
+            DailyCount(merchant_id=merchant_id, day=day, currency=currency, folded=True, **figures)
             for (merchant_id, day, currency), figures in tally.items()
             if any(figures.values())
         ),
@@ -188,35 +188,36 @@ def rebuild(*, merchant_ids: list[int] | None = None) -> int:
 
 
 def compact(*, max_keys: int = 500) -> int:
-    """Fold the rows of each key into one; returns the rows removed. Safe to run anywhere at any
-    time: rows another compaction holds are skipped (`SKIP LOCKED`), and readers see the rows
-    before or after, never between."""
+    """Fold the rows of every key that got deltas into one; returns the rows removed. Reads only
+    the deltas (a partial index), not the whole table. Safe to run anywhere at any time: rows
+    another compaction holds are skipped (`SKIP LOCKED`), and readers see the rows before or
+    after, never between."""
     removed = 0
     while True:
         with transaction.atomic():
             keys = list(
-                DailyCount.objects.values_list("merchant_id", "day", "currency")
-                .annotate(n=Count("*"))
-                .filter(n__gt=1)
+                DailyCount.objects.filter(folded=False)
+                .values_list("merchant_id", "day", "currency")
+                .distinct()
                 .order_by()[:max_keys]
             )
             if not keys:
                 return removed
             match = Q()
-            for merchant_id, day, currency, _ in keys:
+            for merchant_id, day, currency in keys:
                 match |= Q(merchant_id=merchant_id, day=day, currency=currency)
             rows = list(DailyCount.objects.select_for_update(skip_locked=True).filter(match))
-            folded: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
+            sums: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
             for row in rows:
-                figures = folded[row.merchant_id, row.day, row.currency]
+                figures = sums[row.merchant_id, row.day, row.currency]
                 for name in FIGURES:
                     figures[name] += getattr(row, name)
             DailyCount.objects.filter(pk__in=[row.pk for row in rows]).delete()
             kept = DailyCount.objects.bulk_create(
-                DailyCount(merchant_id=merchant_id, day=day, currency=currency, **figures)
-                for (merchant_id, day, currency), figures in folded.items()
+                DailyCount(merchant_id=merchant_id, day=day, currency=currency, folded=True, **figures)
+                for (merchant_id, day, currency), figures in sums.items()
                 if any(figures.values())
             )
             removed += len(rows) - len(kept)
-            if len(keys) < max_keys or len(rows) == len(kept):
+            if len(keys) < max_keys or not rows:
                 return removed

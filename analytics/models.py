@@ -11,8 +11,8 @@ class DailyCount(models.Model):
 
     Written by the services in the transaction of each change, as a delta (a payment authorized:
     successful_payments +1; deleted: everything it counted −1): rows are only ever inserted, so no
-    two writers wait for each other. Several rows of one key add up; `manage.py janitor` folds them
-    into one (`analytics.counts.compact`). Days are those of the rows' `created_at`, so a refund
+    two writers wait for each other. Several rows of one key add up; `manage.py janitor` folds the
+    keys that got deltas into one row each (`analytics.counts.compact`). Days are those of the rows' `created_at`, so a refund
     processed today of last month's payment changes last month's day, as the raw rows would.
     """
 
@@ -27,6 +27,8 @@ class DailyCount(models.Model):
     captured = models.BigIntegerField(default=0)  # minor units of `currency`
     refunds = models.BigIntegerField(default=0)  # processed refunds
     refunded = models.BigIntegerField(default=0)  # minor units of `currency`
+    # False for a delta the services wrote; True for a key's sum written by a fold or a recount.
+    folded = models.BooleanField(default=False)
 
     objects = models.Manager.from_queryset(ScopedQuerySet)()
 
@@ -34,6 +36,8 @@ class DailyCount(models.Model):
         indexes = [
             models.Index(fields=["merchant", "day", "currency"], name="dailycount_merchant_idx"),
             models.Index(fields=["day"], name="dailycount_day_idx"),
+            # The janitor's work list: only the deltas written since it last ran.
+            models.Index(fields=["id"], condition=models.Q(folded=False), name="dailycount_delta_idx"),
         ]
 
     def __str__(self) -> str:

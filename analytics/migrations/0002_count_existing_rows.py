@@ -13,7 +13,9 @@ def count_existing_rows(apps, schema_editor):
     )
     DailyCount.objects.bulk_create(
         (
-            DailyCount(merchant_id=merchant_id, day=day, currency=currency, **{n: figures[n] for n in FIGURES})
+            DailyCount(
+                merchant_id=merchant_id, day=day, currency=currency, folded=True, **{n: figures[n] for n in FIGURES}
+            )
             for (merchant_id, day, currency), figures in tally.items()
             if any(figures.values())
         ),

@@ -99,6 +99,7 @@ def test_the_janitor_folds_each_key_into_one_row(dataset: Dataset) -> None:
     call_command("janitor", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
     assert DailyCount.objects.count() == keys
+    assert not DailyCount.objects.filter(folded=False).exists()
     assert counts.tally_table() == before
     assert counts.compact() == 0
 
