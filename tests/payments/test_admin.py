@@ -7,8 +7,10 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from payments.models import Payment
-from tests.payments.conftest import paid_payment
+from analytics import counts
+from payments.models import Order, Payment
+from tests.payments.conftest import create_order, paid_payment
+from webhooks.models import Event
 
 MODELS = [
     "order",
@@ -58,3 +60,22 @@ def test_admin_soft_delete_action_goes_through_the_service(
     row = Payment.objects.all_with_deleted().get(pk=pk)
     assert row.deleted and row.events.filter(type="payment.deleted").exists()
     assert client.get(url + "?deleted__exact=1").context["cl"].result_count == 1
+
+
+def test_admin_order_actions_go_through_the_services(client: Client, admin_user, finance_user, merchant_api) -> None:
+    order = Order.objects.get(public_id=create_order(merchant_api)["id"])
+    url = reverse("admin:payments_order_changelist")
+
+    client.force_login(finance_user)  # read-only staff: the action is not theirs
+    client.post(url, {"action": "soft_delete_selected", "_selected_action": [order.pk]})
+    assert not Order.objects.all_with_deleted().get(pk=order.pk).deleted
+
+    client.force_login(admin_user)
+    client.post(url, {"action": "soft_delete_selected", "_selected_action": [order.pk]})
+    assert Order.objects.all_with_deleted().get(pk=order.pk).deleted
+    assert sum(f["orders"] for f in counts.tally_table().values()) == 0
+    client.post(url, {"action": "restore_selected", "_selected_action": [order.pk]})
+    assert not Order.objects.get(pk=order.pk).deleted
+    assert sum(f["orders"] for f in counts.tally_table().values()) == 1
+    types = Event.objects.filter(object_id=order.public_id).values_list("type", flat=True)
+    assert sorted(types) == ["order.created", "order.deleted", "order.restored"]
