@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from importlib import import_module
+from io import StringIO
 
 import pytest
 from django.apps import apps
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from analytics import counts, selectors
@@ -181,3 +182,23 @@ def test_the_migration_counts_the_rows_already_there(dataset: Dataset) -> None:
 
     assert_counts_match_rows()
     assert DailyCount.objects.count() == len(counts.tally_table())
+
+
+def test_verify_counts_passes_names_a_difference_and_repairs_it(dataset: Dataset) -> None:
+    out = StringIO()
+    call_command("verify_counts", stdout=out)
+    assert "Counts OK" in out.getvalue()
+
+    row = DailyCount.objects.filter(merchant=dataset.merchant, payments__gt=0).first()
+    total = counts.tally_table()[dataset.merchant.pk, row.day, row.currency]["payments"]
+    DailyCount.objects.filter(pk=row.pk).update(payments=row.payments + 2)
+    err = StringIO()
+    with pytest.raises(CommandError, match="1 merchant-day"):
+        call_command("verify_counts", stdout=StringIO(), stderr=err)
+    difference = f"{dataset.merchant.public_id} {row.day} {row.currency}: payments {total + 2} (rows: {total})"
+    assert difference in err.getvalue()
+
+    call_command("verify_counts", "--repair", stdout=StringIO(), stderr=StringIO())
+    out = StringIO()
+    call_command("verify_counts", stdout=out)
+    assert "Counts OK" in out.getvalue()
