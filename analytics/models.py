@@ -12,8 +12,9 @@ class DailyCount(models.Model):
     Written by the services in the transaction of each change, as a delta (a payment authorized:
     successful_payments +1; deleted: everything it counted −1): rows are only ever inserted, so no
     two writers wait for each other. Several rows of one key add up; `manage.py janitor` folds the
-    keys that got deltas into one row each (`analytics.counts.compact`). Days are those of the rows' `created_at`, so a refund
-    processed today of last month's payment changes last month's day, as the raw rows would.
+    keys that got deltas into one row each (`analytics.counts.compact`). The day is that of each
+    row's own `created_at`, as the stats count rows: a payment created yesterday and reviewed
+    today changes yesterday's counts; a refund counts on the day it was asked for.
     """
 
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="+", db_index=False)
