@@ -27,18 +27,12 @@ from django.db.models.functions import Coalesce, TruncDate
 from analytics.models import DailyCount
 from payments.models import Order, Payment, PaymentStatus, Refund, RefundStatus
 
-FIGURES = (
-    "orders",
-    "payments",
-    "successful_payments",
-    "failed_payments",
-    "canceled_payments",
-    "captured",
-    "refunds",
-    "refunded",
-)
+# Counts of rows, and amounts in minor units of the row's currency (never added across currencies).
+COUNTS = ("orders", "payments", "successful_payments", "failed_payments", "canceled_payments", "refunds")
+AMOUNTS = ("captured", "refunded")
+FIGURES = COUNTS + AMOUNTS
 # What hiding a merchant's orders and payments takes away (refunds are never hidden).
-ORDER_AND_PAYMENT_FIGURES = FIGURES[:6]
+ORDER_AND_PAYMENT_FIGURES = tuple(name for name in FIGURES if name not in ("refunds", "refunded"))
 
 SUCCESSFUL_STATUSES = (
     PaymentStatus.AUTHORIZED,
@@ -130,7 +124,8 @@ def _sums(queryset: models.QuerySet, keys: Iterable[str], figures: Iterable[str]
 def tally_rows(
     *, order_model: Any, payment_model: Any, refund_model: Any, merchant_ids: list[int] | None = None
 ) -> dict[Key, dict[str, int]]:
-    """The counts computed from the rows themselves (also with a migration's historical models)."""
+    """The counts computed from the rows themselves (also with a migration's historical models);
+    every key has a row behind it, so none adds up to nothing."""
     day = TruncDate("created_at", tzinfo=UTC)
     tally: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
 
@@ -177,7 +172,6 @@ def rebuild(*, merchant_ids: list[int] | None = None) -> int:
         (
             DailyCount(merchant_id=merchant_id, day=day, currency=currency, folded=True, **figures)
             for (merchant_id, day, currency), figures in tally.items()
-            if any(figures.values())
         ),
         batch_size=2_000,
     )

@@ -37,7 +37,15 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate
 
-from analytics.counts import ORDER_AGGREGATES, PAYMENT_AGGREGATES, REFUND_AGGREGATES, SUCCESSFUL_STATUSES
+from analytics.counts import (
+    AMOUNTS,
+    COUNTS,
+    FIGURES,
+    ORDER_AGGREGATES,
+    PAYMENT_AGGREGATES,
+    REFUND_AGGREGATES,
+    SUCCESSFUL_STATUSES,
+)
 from analytics.models import DailyCount
 from merchants.models import Merchant, Role, User
 from paygate.lib.api import ApiError, ErrorCode
@@ -456,8 +464,6 @@ def payment_summary(*, scope: StatsScope) -> dict[str, Any]:
 # count the rows themselves only for the part days at its ends: an all-time or whole-day period
 # reads a few hundred rows whatever the number of payments.
 
-_COUNTED = ("orders", "payments", "successful_payments", "failed_payments", "canceled_payments", "refunds")
-
 
 def _utc_midnight(moment: datetime, *, up: bool) -> datetime:
     moment = moment.astimezone(UTC)
@@ -481,13 +487,13 @@ def _split_days(scope: StatsScope) -> tuple[list[tuple[datetime, datetime]], tup
 
 
 def _new_figures() -> dict[str, Any]:
-    return {**dict.fromkeys(_COUNTED, 0), "captured": defaultdict(int), "refunded": defaultdict(int)}
+    return {**dict.fromkeys(COUNTS, 0), **{name: defaultdict(int) for name in AMOUNTS}}
 
 
 def _add(figures: dict[str, Any], row: dict[str, Any]) -> None:
-    for name in _COUNTED:
+    for name in COUNTS:
         figures[name] += row.get(name) or 0
-    for name in ("captured", "refunded"):
+    for name in AMOUNTS:
         if row.get(name):
             figures[name][row["currency"]] += row[name]
 
@@ -512,7 +518,7 @@ def _stats_figures(scope: StatsScope, merchant_ids: list[int] | None = None) -> 
             counted = counted.filter(day__gte=days[0])
         if days[1] is not None:
             counted = counted.filter(day__lt=days[1])
-        add(narrowed(counted).values(*by).annotate(**{n: Sum(n) for n in (*_COUNTED, "captured", "refunded")}))
+        add(narrowed(counted).values(*by).annotate(**{n: Sum(n) for n in FIGURES}))
     for since, until in edges:
         part = replace(scope, since=since, until=until)
         add(narrowed(_orders(part)).values(*by).annotate(**ORDER_AGGREGATES))
@@ -526,15 +532,7 @@ def _amounts(by_currency: dict[str, int], name: str) -> list[dict[str, Any]]:
 
 
 def _stats_output(figures: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "orders": figures["orders"],
-        "payments": figures["payments"],
-        "successful_payments": figures["successful_payments"],
-        "failed_payments": figures["failed_payments"],
-        "canceled_payments": figures["canceled_payments"],
-        "refunds": figures["refunds"],
-        "refunded": _amounts(figures["refunded"], "amount"),
-    }
+    return {**{name: figures[name] for name in COUNTS}, "refunded": _amounts(figures["refunded"], "amount")}
 
 
 @_tuned
@@ -575,7 +573,7 @@ def merchant_page_stats(*, scope: StatsScope, merchants: list[Merchant]) -> dict
     for merchant in merchants:
         mine = figures[merchant.pk]
         stats[merchant.pk] = {
-            **{name: mine[name] for name in _COUNTED},
+            **{name: mine[name] for name in COUNTS},
             "volume": _amounts(mine["captured"], "captured"),
         }
     return stats

@@ -198,16 +198,18 @@ class _PaymentCountsOutput(serializers.Serializer):
     refunds = serializers.IntegerField(help_text="Processed refunds.")
 
 
-class MerchantStatsOutput(ScopeOutput, _PaymentCountsOutput):
+class _StatsOutput(ScopeOutput, _PaymentCountsOutput):
     refunded = CurrencyAmountOutput(many=True, help_text="Processed refunds' amounts, per currency.")
+
+
+class MerchantStatsOutput(_StatsOutput):
     balance = BalanceRowOutput(many=True, help_text="Available balance now, per currency.")
 
 
-class PlatformStatsOutput(ScopeOutput, _PaymentCountsOutput):
+class PlatformStatsOutput(_StatsOutput):
     merchants = serializers.IntegerField()
     admins = serializers.IntegerField()
     finance_users = serializers.IntegerField()
-    refunded = CurrencyAmountOutput(many=True, help_text="Processed refunds' amounts, per currency.")
 
 
 class CapturedOutput(serializers.Serializer):
@@ -215,17 +217,14 @@ class CapturedOutput(serializers.Serializer):
     captured = serializers.IntegerField(help_text="Minor units.")
 
 
-class MerchantListItemOutput(serializers.Serializer):
+class _MerchantOutput(serializers.Serializer):
     id = serializers.CharField()
     business_name = serializers.CharField()
     email = serializers.EmailField()
     auto_capture = serializers.BooleanField()
     created_at = serializers.DateTimeField()
-    orders = serializers.IntegerField()
-    payments = serializers.IntegerField()
-    successful_payments = serializers.IntegerField()
-    failed_payments = serializers.IntegerField()
-    canceled_payments = serializers.IntegerField()
-    refunds = serializers.IntegerField(help_text="Processed refunds.")
+
+
+class MerchantListItemOutput(_MerchantOutput, _PaymentCountsOutput):
     volume = CapturedOutput(many=True, help_text="Captured in the period, per currency.")
     balance = BalanceRowOutput(many=True, help_text="Available balance now, per currency.")

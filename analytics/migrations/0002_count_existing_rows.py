@@ -17,7 +17,6 @@ def count_existing_rows(apps, schema_editor):
                 merchant_id=merchant_id, day=day, currency=currency, folded=True, **{n: figures[n] for n in FIGURES}
             )
             for (merchant_id, day, currency), figures in tally.items()
-            if any(figures.values())
         ),
         batch_size=2_000,
     )
