@@ -152,7 +152,7 @@ def main() -> None:
 
     if args.seed:
         manage("migrate", "--no-input", "-v", "0")
-        seconds, cpu, out = manage("seed_demo", "--payments", str(args.seed))
+        seconds, cpu, out = manage("seed_demo", "--force", "--payments", str(args.seed))
         results["seeding"] = {
             "payments": args.seed,
             "seconds": round(seconds, 1),

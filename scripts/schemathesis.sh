@@ -11,7 +11,7 @@ export DEBUG=false SECRET_KEY="schemathesis-$(head -c 32 /dev/urandom | base64 |
 
 $PY manage.py migrate --no-input -v 0
 $PY manage.py collectstatic --no-input -v 0
-$PY manage.py seed_demo >/dev/null
+$PY manage.py seed_demo --force >/dev/null  # a throwaway database
 
 .venv/bin/gunicorn paygate.wsgi --bind "127.0.0.1:$PORT" --workers 2 --timeout 30 --log-level warning &
 server_pid=$!

@@ -126,7 +126,7 @@ def test_rebuild_counts_again_from_the_rows(dataset: Dataset) -> None:
 
 
 def test_seeded_data_is_counted(merchant: Merchant) -> None:
-    call_command("seed_demo", "--payments", "120", "--seed", "3", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", "--force", "--payments", "120", "--seed", "3", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert DailyCount.objects.exists()
     assert_counts_match_rows()
 

@@ -40,7 +40,7 @@ SEEDED = (Event, LedgerEntry, ProviderAttempt, Refund, Payout, Payment, Order, B
 
 @pytest.fixture
 def shops() -> list[tuple[Merchant, seeding.DemoShop]]:
-    call_command("seed_demo", "--payments", "0", stdout=StringIO())
+    call_command("seed_demo", "--force", "--payments", "0", stdout=StringIO())
     return [(Merchant.objects.select_related("user").get(user__email=s.email), s) for s in seeding.DEMO_SHOPS]
 
 
@@ -230,20 +230,20 @@ def test_public_ids_are_uniform_base62() -> None:
 
 
 def test_seed_demo_twice_does_not_duplicate_accounts_or_payments() -> None:
-    call_command("seed_demo", "--payments", "120", stdout=StringIO())
+    call_command("seed_demo", "--force", "--payments", "120", stdout=StringIO())
     users, payments = User.objects.count(), Payment.objects.count()
 
     out = StringIO()
-    call_command("seed_demo", "--payments", "120", stdout=out)
+    call_command("seed_demo", "--force", "--payments", "120", stdout=out)
 
     assert (User.objects.count(), Payment.objects.count()) == (users, payments) == (7, 120)
     assert "demo payments exist (120); not seeding more" in out.getvalue()
 
 
 def test_seed_demo_append_adds_a_batch_and_the_ledger_still_verifies() -> None:
-    call_command("seed_demo", "--payments", "80", stdout=StringIO())
+    call_command("seed_demo", "--force", "--payments", "80", stdout=StringIO())
 
-    call_command("seed_demo", "--payments", "40", "--append", "--seed", "3", stdout=StringIO())
+    call_command("seed_demo", "--force", "--payments", "40", "--append", "--seed", "3", stdout=StringIO())
 
     assert Payment.objects.count() == 120
     call_command("verify_ledger", stdout=StringIO())
@@ -251,7 +251,7 @@ def test_seed_demo_append_adds_a_batch_and_the_ledger_still_verifies() -> None:
 
 def test_seed_demo_creates_several_merchants_one_capturing_by_hand() -> None:
     out = StringIO()
-    call_command("seed_demo", "--payments", "60", stdout=out, stderr=StringIO())
+    call_command("seed_demo", "--force", "--payments", "60", stdout=out, stderr=StringIO())
 
     merchants = Merchant.objects.values_list("user__email", "auto_capture")
     assert dict(merchants) == {shop.email: shop.auto_capture for shop in seeding.DEMO_SHOPS}
@@ -262,7 +262,7 @@ def test_seed_demo_creates_several_merchants_one_capturing_by_hand() -> None:
 def test_seed_demo_shows_progress() -> None:
     err = StringIO()
 
-    call_command("seed_demo", "--payments", "50", stdout=StringIO(), stderr=err)
+    call_command("seed_demo", "--force", "--payments", "50", stdout=StringIO(), stderr=err)
 
     assert "100%" in err.getvalue() and "50/50 payments" in err.getvalue()
 
@@ -282,7 +282,7 @@ def _index_and_constraint_names() -> set[str]:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_postgres_bulk_load_rebuilds_every_index_and_constraint(monkeypatch: pytest.MonkeyPatch) -> None:
-    call_command("seed_demo", "--payments", "0", stdout=StringIO())
+    call_command("seed_demo", "--force", "--payments", "0", stdout=StringIO())
     shops = [(Merchant.objects.select_related("user").get(user__email=s.email), s) for s in seeding.DEMO_SHOPS]
     before = _index_and_constraint_names()
     monkeypatch.setattr(seeding, "BULK_LOAD_THRESHOLD", 1)
@@ -313,7 +313,7 @@ def test_postgres_bulk_load_rebuilds_every_index_and_constraint(monkeypatch: pyt
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_postgres_bulk_load_next_to_existing_rows_keeps_them_and_vacuums(monkeypatch: pytest.MonkeyPatch) -> None:
-    call_command("seed_demo", "--payments", "40", stdout=StringIO())
+    call_command("seed_demo", "--force", "--payments", "40", stdout=StringIO())
     shops = [(Merchant.objects.select_related("user").get(user__email=s.email), s) for s in seeding.DEMO_SHOPS]
     kept = set(Payment.objects.values_list("public_id", flat=True))
     monkeypatch.setattr(seeding, "BULK_LOAD_THRESHOLD", 1)
@@ -333,7 +333,7 @@ def test_postgres_bulk_load_next_to_existing_rows_keeps_them_and_vacuums(monkeyp
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_postgres_a_failed_write_leaves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    call_command("seed_demo", "--payments", "0", stdout=StringIO())
+    call_command("seed_demo", "--force", "--payments", "0", stdout=StringIO())
     shops = [(Merchant.objects.select_related("user").get(user__email=s.email), s) for s in seeding.DEMO_SHOPS]
     monkeypatch.setattr(seeding, "BATCH_PAYMENTS", 50)
     original = seeding._Sink.consume

@@ -13,7 +13,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from merchants import services
 from merchants.models import Merchant, Role, User
@@ -58,8 +59,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--append", action="store_true", help="Seed payments even if the demo merchants already have some."
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Seed even with DEBUG off. The demo logins and API secret are public: never on a real deployment.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "seed_demo creates accounts with published passwords and API secret, so it refuses to run "
+                "with DEBUG off. On a throwaway database, pass --force."
+            )
         if options["payments"] < 0 or options["days"] < 1:
             self.stderr.write("--payments must be >= 0 and --days >= 1")
             sys.exit(2)
