@@ -129,11 +129,16 @@ def error_json_response(error: ErrorCode, message: str, meta: dict[str, Any] | N
 
 
 def _first_message(detail: Any) -> str:
+    """One sentence for `message`, whatever shape the detail has: a string, a list, a dict of
+    field errors, or simplejwt's `{"detail": …, "code": …, "messages": […]}`. Never a repr."""
     if isinstance(detail, dict):
+        if "detail" in detail:
+            return _first_message(detail["detail"])
         for key, value in detail.items():
             return f"{key}: {_first_message(value)}" if key != "non_field_errors" else _first_message(value)
-    if isinstance(detail, list) and detail:
-        return _first_message(detail[0])
+        return ""
+    if isinstance(detail, list | tuple):
+        return _first_message(detail[0]) if detail else ""
     return str(detail)
 
 
@@ -174,21 +179,21 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, InvalidToken | TokenError):
         return _with_auth_header(error_response(ErrorCode.INVALID_TOKEN, "Token is invalid or expired."), context)
     if isinstance(exc, drf_exceptions.NotAuthenticated):
-        return _with_auth_header(error_response(ErrorCode.NOT_AUTHENTICATED, str(exc.detail)), context)
+        return _with_auth_header(error_response(ErrorCode.NOT_AUTHENTICATED, _first_message(exc.detail)), context)
     if isinstance(exc, drf_exceptions.AuthenticationFailed):
         error = ErrorCode.INVALID_API_KEY if exc.get_codes() == "invalid_api_key" else ErrorCode.INVALID_CREDENTIALS
-        return _with_auth_header(error_response(error, str(exc.detail)), context)
+        return _with_auth_header(error_response(error, _first_message(exc.detail)), context)
     if isinstance(exc, drf_exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         return error_response(ErrorCode.VALIDATION_ERROR, _first_message(detail), {"fields": _plain(detail)})
     if isinstance(exc, drf_exceptions.ParseError):
-        return error_response(ErrorCode.MALFORMED_REQUEST, str(exc.detail))
+        return error_response(ErrorCode.MALFORMED_REQUEST, _first_message(exc.detail))
     if isinstance(exc, drf_exceptions.MethodNotAllowed):
-        return error_response(ErrorCode.METHOD_NOT_ALLOWED, str(exc.detail))
+        return error_response(ErrorCode.METHOD_NOT_ALLOWED, _first_message(exc.detail))
     if isinstance(exc, drf_exceptions.UnsupportedMediaType):
-        return error_response(ErrorCode.UNSUPPORTED_MEDIA_TYPE, str(exc.detail))
+        return error_response(ErrorCode.UNSUPPORTED_MEDIA_TYPE, _first_message(exc.detail))
     if isinstance(exc, drf_exceptions.NotAcceptable):
-        return error_response(ErrorCode.NOT_ACCEPTABLE, str(exc.detail))
+        return error_response(ErrorCode.NOT_ACCEPTABLE, _first_message(exc.detail))
     request = context.get("request")
     logger.exception(
         "Unhandled error in %s %s", getattr(request, "method", "?"), getattr(request, "path", "?"), exc_info=exc
@@ -199,7 +204,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 def _message_of(exc: Exception, default: str) -> str:
     detail = getattr(exc, "detail", None)
     if detail:
-        return str(detail)
+        return _first_message(detail) or default
     return str(exc) or default
 
 
