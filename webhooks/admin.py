@@ -105,20 +105,17 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
         # Operators (admin and finance) may retry deliveries, as in the API.
         return bool(getattr(request.user, "is_operator", False))
 
-    @admin.action(description="Retry selected failed deliveries", permissions=["retry"])
+    @admin.action(description="Send selected deliveries again now", permissions=["retry"])
     def retry_deliveries(self, request: Any, queryset: QuerySet[WebhookDelivery]) -> None:
         retried = skipped = 0
         for delivery in queryset:
-            if delivery.status != DeliveryStatus.FAILED:
-                skipped += 1
-                continue
             try:
                 services.delivery_retry(delivery=delivery, actor=request.user)
             except ApiError:
-                skipped += 1  # its status changed meanwhile
+                skipped += 1  # an attempt is in flight
             else:
                 retried += 1
         if retried:
-            self.message_user(request, f"{retried} deliveries queued for another attempt.", messages.SUCCESS)
+            self.message_user(request, f"{retried} deliveries queued for an attempt now.", messages.SUCCESS)
         if skipped:
-            self.message_user(request, f"{skipped} skipped: only failed deliveries can be retried.", messages.WARNING)
+            self.message_user(request, f"{skipped} skipped: an attempt is in flight.", messages.WARNING)

@@ -114,9 +114,11 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return s.WebhookDeliveryOutput if self.action == "list" else s.WebhookDeliveryDetailOutput
 
     @extend_schema(
-        tags=TAGS, summary="Retry a failed delivery now", request=s.EmptyInput,
+        tags=TAGS, summary="Send a delivery again now", request=s.EmptyInput,
         responses={200: s.WebhookDeliveryDetailOutput, 409: ErrorEnvelopeSerializer},
-        description="One more attempt, made at once. Only failed deliveries (409, error 1023, otherwise).",
+        description="Makes the next attempt at once: a retrying delivery's scheduled attempt is brought forward "
+        "(the old slot is superseded); a failed or succeeded delivery gets one more attempt (same `webhook-id`, "
+        "so receivers can de-duplicate). 409 (error 1023) while an attempt is in flight.",
     )  # fmt: skip
     @action(detail=True, methods=["post"], filterset_class=None)
     def retry(self, request: Request, id: str) -> Response:

@@ -25,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, PositiveSmallIntegerField, Q, When
 from django.utils import timezone
 
 from merchants.keys import new_webhook_secret
@@ -345,11 +345,25 @@ def _requeue_lost(*, now: datetime, limit: int) -> int:
 
 @transaction.atomic
 def delivery_retry(*, delivery: WebhookDelivery, actor: Any = None) -> WebhookDelivery:
-    """Send a failed delivery once more, now (merchant API, operators, admin action)."""
+    """Make the delivery's next attempt now (merchant API, operators, admin action).
+
+    - `pending` or `retrying`: the scheduled attempt is brought forward to now. The task queued for
+      the old slot finds the delivery no longer due (or finished) when it runs, and does nothing.
+    - `failed` or `succeeded`: one more attempt is allowed and made now; a succeeded delivery is
+      sent again with the same `webhook-id`, so receivers can de-duplicate.
+    - an attempt in flight (claimed by a worker): refused, so a delivery never has two in flight.
+    One compare-and-set UPDATE decides, and the attempt itself is claimed like any other, so
+    however many retries race, each attempt is made once.
+    """
     now = timezone.now()
-    updated = WebhookDelivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.FAILED).update(
+    finished = [DeliveryStatus.FAILED, DeliveryStatus.SUCCEEDED]
+    updated = WebhookDelivery.objects.filter(pk=delivery.pk, claim_token="").update(
         status=DeliveryStatus.RETRYING,
-        max_attempts=F("attempt_count") + 1,
+        max_attempts=Case(
+            When(status__in=finished, then=F("attempt_count") + 1),
+            default=F("max_attempts"),
+            output_field=PositiveSmallIntegerField(),
+        ),
         next_attempt_at=now,
         queued_at=now,
         updated_at=now,
@@ -357,9 +371,9 @@ def delivery_retry(*, delivery: WebhookDelivery, actor: Any = None) -> WebhookDe
     if not updated:
         current = WebhookDelivery.objects.values_list("status", flat=True).get(pk=delivery.pk)
         raise ApiError(
-            f"Only failed deliveries can be retried; this one is {current}.",
+            "An attempt of this delivery is in flight; retry once it has finished.",
             error=ErrorCode.WEBHOOK_DELIVERY_NOT_RETRYABLE,
-            meta={"current_state": current, "expected_states": [DeliveryStatus.FAILED], "action": "retry"},
+            meta={"current_state": current, "in_flight": True, "action": "retry"},
         )
     logger.info("webhook delivery %s retried by %s", delivery.public_id, getattr(actor, "public_id", "system"))
     _enqueue_on_commit(delivery.pk, None)

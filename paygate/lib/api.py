@@ -69,7 +69,7 @@ class ErrorCode(Enum):
     )
     WEBHOOK_NOT_CONFIGURED = ErrorSpec(1022, 409, "No webhook URL is set; set one with PUT webhooks/ first.")
     WEBHOOK_DELIVERY_NOT_RETRYABLE = ErrorSpec(
-        1023, 409, "Only failed deliveries can be retried; meta has the current and expected states."
+        1023, 409, "An attempt of this delivery is in flight; retry it once that attempt has finished."
     )
     MALFORMED_REQUEST = ErrorSpec(1030, 400, "The request body is not valid JSON.")
     METHOD_NOT_ALLOWED = ErrorSpec(1031, 405, "This endpoint does not support that HTTP method.")

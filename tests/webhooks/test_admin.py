@@ -56,23 +56,30 @@ def test_staff_retry_failed_deliveries_from_the_admin(
         )
 
     assert response.status_code == 200
-    assert "1 deliveries queued for another attempt." in response.content.decode()
+    assert "1 deliveries queued for an attempt now." in response.content.decode()
     failed.refresh_from_db()
     assert (failed.status, failed.attempt_count) == (DeliveryStatus.SUCCEEDED, 2)
 
 
-def test_the_admin_retry_skips_deliveries_that_did_not_fail(
-    hooked: Merchant, deliver, staff: dict[str, Client]
+def test_the_admin_resends_a_succeeded_delivery_and_skips_one_in_flight(
+    hooked: Merchant, deliver, staff: dict[str, Client], django_capture_on_commit_callbacks
 ) -> None:
-    delivery = delivery_of(deliver(hooked))  # succeeded
+    sent = delivery_of(deliver(hooked))  # succeeded
+    in_flight = delivery_of(deliver(hooked))
+    WebhookDelivery.objects.filter(pk=in_flight.pk).update(claim_token="a-worker-is-sending")
 
-    response = staff["admin"].post(
-        CHANGELIST, {"action": "retry_deliveries", "_selected_action": [delivery.pk]}, follow=True
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff["admin"].post(
+            CHANGELIST, {"action": "retry_deliveries", "_selected_action": [sent.pk, in_flight.pk]}, follow=True
+        )
 
-    assert "1 skipped: only failed deliveries can be retried." in response.content.decode()
-    delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.SUCCEEDED, 1)
+    page = response.content.decode()
+    assert "1 deliveries queued for an attempt now." in page
+    assert "1 skipped: an attempt is in flight." in page
+    sent.refresh_from_db()
+    in_flight.refresh_from_db()
+    assert (sent.status, sent.attempt_count) == (DeliveryStatus.SUCCEEDED, 2)
+    assert (in_flight.status, in_flight.attempt_count) == (DeliveryStatus.SUCCEEDED, 1)
 
 
 def test_the_admin_never_shows_webhook_secrets(failed: WebhookDelivery, staff: dict[str, Client]) -> None:

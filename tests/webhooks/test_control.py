@@ -174,16 +174,80 @@ def test_a_failed_manual_retry_fails_again_without_further_retries(
     assert len(receiver.received) == 2
 
 
-def test_only_failed_deliveries_can_be_retried(hooked: Merchant, deliver, merchant_api) -> None:
-    delivery = delivery_of(deliver(hooked))  # succeeded
+def test_retrying_a_delivery_waiting_for_its_next_slot_sends_it_now_and_supersedes_the_slot(
+    hooked: Merchant, receiver: Receiver, deliver, merchant_api, django_capture_on_commit_callbacks, settings, sweep
+) -> None:
+    # given: the first attempt failed and the next one is an hour away
+    settings.PAYGATE_WEBHOOK_RETRY_SCHEDULE = [0, 3600, 3600]
+    receiver.reply(500)
+    delivery = delivery_of(deliver(hooked))
+    assert delivery.status == DeliveryStatus.RETRYING
+    slot = delivery.next_attempt_at
+
+    # when: the merchant fixed its endpoint and retries now
+    with django_capture_on_commit_callbacks(execute=True):
+        response = merchant_api.post(f"{API}/webhooks/deliveries/{delivery.public_id}/retry/", {}, format="json")
+
+    # then: sent at once, and the old slot sends nothing more
+    assert response.status_code == 200, response.json()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempt_count, delivery.max_attempts) == (DeliveryStatus.SUCCEEDED, 2, 3)
+    with time_machine.travel(slot + timedelta(minutes=1)):
+        sweep()
+    assert receiver.ids == [delivery.event.public_id] * 2
+    assert delivery.attempts.count() == 2
+
+
+def test_a_succeeded_delivery_can_be_sent_again_with_the_same_webhook_id(
+    hooked: Merchant, receiver: Receiver, deliver, merchant_api, django_capture_on_commit_callbacks
+) -> None:
+    delivery = delivery_of(deliver(hooked))
+    assert delivery.status == DeliveryStatus.SUCCEEDED
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = merchant_api.post(f"{API}/webhooks/deliveries/{delivery.public_id}/retry/", {}, format="json")
+
+    assert response.status_code == 200
+    data = merchant_api.get(f"{API}/webhooks/deliveries/{delivery.public_id}/").json()["data"]
+    assert (data["status"], data["attempt_count"], data["max_attempts"]) == ("succeeded", 2, 2)
+    first, again = receiver.received
+    assert first.headers["webhook-id"] == again.headers["webhook-id"] == delivery.event.public_id
+    assert again.verified_with == [hooked.webhook_secret]
+
+
+def test_a_delivery_with_an_attempt_in_flight_is_not_retried(hooked: Merchant, deliver, merchant_api) -> None:
+    delivery = delivery_of(deliver(hooked))
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.RETRYING, claim_token="x" * 32)
 
     response = merchant_api.post(f"{API}/webhooks/deliveries/{delivery.public_id}/retry/", {}, format="json")
 
     assert response.status_code == 409
     exception = response.json()["exception"]
     assert exception["code"] == 1023
-    assert exception["meta"]["current_state"] == "succeeded"
-    assert exception["meta"]["expected_states"] == ["failed"]
+    assert exception["meta"] == {"current_state": "retrying", "in_flight": True, "action": "retry"}
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempt_count, delivery.claim_token) == ("retrying", 1, "x" * 32)
+
+
+def test_retries_that_race_make_one_attempt_each_slot(
+    hooked: Merchant, receiver: Receiver, deliver, django_capture_on_commit_callbacks, settings
+) -> None:
+    # given: a retrying delivery, and three retries whose tasks all run after they committed
+    settings.PAYGATE_WEBHOOK_RETRY_SCHEDULE = [0, 3600]
+    receiver.reply(500)
+    delivery = delivery_of(deliver(hooked))
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        for _ in range(3):
+            services.delivery_retry(delivery=delivery)
+
+    # when: the three queued tasks run
+    for callback in queued:
+        callback()
+
+    # then: one of them claimed the attempt; the others found nothing due
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.SUCCEEDED, 2)
+    assert len(receiver.received) == 2
 
 
 def test_merchant_sends_a_test_event(
