@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from paygate.lib.api import ApiError
 from webhooks import services
-from webhooks.models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery
+from webhooks.models import Event, WebhookAttempt, WebhookDelivery
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
