@@ -92,7 +92,7 @@ def simulate_attempt(
         return Outcome(name, False, latency * 3, FailureReason.PROVIDER_UNAVAILABLE)
     decline = FailureReason.UPI_DECLINED if method == Method.UPI else FailureReason.CARD_DECLINED
     match scenario:
-        case Scenario.SUCCESS | Scenario.REVIEW:
+        case Scenario.SUCCESS | Scenario.REVIEW | Scenario.VELOCITY:
             return Outcome(name, True, latency)
         case Scenario.DECLINE:
             return fail(decline)

@@ -128,15 +128,53 @@ def test_thresholds_follow_the_currency_exponent(merchant_api: APIClient, settin
     assert kwd["status"] == "captured"
 
 
-def test_card_velocity_rule(merchant_api: APIClient, settings) -> None:
+VELOCITY_CARD = "4000000000006975"
+ORDINARY_CARD = "4012888888881881"  # Luhn-valid, not in the test table: its outcome is drawn
+
+
+def test_the_velocity_test_card_shows_the_rule(merchant_api: APIClient, settings) -> None:
     settings.PAYGATE_VELOCITY_LIMIT = 3
-    results = [pay(merchant_api, create_order(merchant_api)["id"])["status"] for _ in range(4)]
+    results = [pay(merchant_api, create_order(merchant_api)["id"], VELOCITY_CARD)["status"] for _ in range(4)]
 
     assert results == ["captured", "captured", "captured", "failed"]
     last = Payment.objects.order_by("-pk").first()
     assert last.failure_reason == "FRAUD_SUSPECTED" and not last.attempts.exists()
     # another card is not affected
     assert pay(merchant_api, create_order(merchant_api)["id"], "4111111111111111")["status"] == "captured"
+
+
+def test_the_velocity_rule_holds_an_ordinary_card_too(merchant_api: APIClient, settings) -> None:
+    settings.PAYGATE_VELOCITY_LIMIT = 3
+    payments = [pay(merchant_api, create_order(merchant_api)["id"], ORDINARY_CARD) for _ in range(4)]
+
+    assert [p["failure_reason"] == "FRAUD_SUSPECTED" for p in payments] == [False, False, False, True]
+    assert payments[-1]["provider_attempts"] == []
+
+
+@pytest.mark.parametrize("number", ["4242424242424242", "4111111111111111", "5555555555554444"])
+def test_the_success_test_cards_always_succeed(merchant_api: APIClient, settings, number: str) -> None:
+    settings.PAYGATE_VELOCITY_LIMIT = 2
+    results = {pay(merchant_api, create_order(merchant_api)["id"], number)["status"] for _ in range(5)}
+
+    assert results == {"captured"}
+
+
+@pytest.mark.parametrize("number", [VELOCITY_CARD, ORDINARY_CARD])
+def test_one_merchants_traffic_never_changes_anothers_outcome(
+    merchant_api: APIClient, outsider_api: APIClient, settings, number: str
+) -> None:
+    # given: one merchant used the card up to its velocity limit, and past it
+    settings.PAYGATE_VELOCITY_LIMIT = 2
+    for _ in range(3):
+        pay(merchant_api, create_order(merchant_api)["id"], number)
+    assert Payment.objects.filter(failure_reason="FRAUD_SUSPECTED").count() == 1
+
+    # when: another merchant's customer pays with the same card
+    first, second, third = (pay(outsider_api, create_order(outsider_api)["id"], number) for _ in range(3))
+
+    # then: that merchant counts only its own payments
+    assert first["failure_reason"] != "FRAUD_SUSPECTED" and second["failure_reason"] != "FRAUD_SUSPECTED"
+    assert third["failure_reason"] == "FRAUD_SUSPECTED"
 
 
 def test_the_test_card_table_is_documented_for_merchants() -> None:
