@@ -39,7 +39,10 @@ TEST_CARDS: dict[str, tuple[Scenario, str]] = {
     "4100000000000019": (Scenario.FRAUD, "Blocked by risk rules: FRAUD_SUSPECTED, no provider tried"),
     "4000000000004954": (Scenario.REVIEW, "Authorized, then held in review for finance"),
     "4000000000003253": (Scenario.FIRST_PROVIDER_FAILS, "First provider unavailable, next one succeeds (fallback)"),
-    "4000000000006975": (Scenario.VELOCITY, "Succeeds, but the card-velocity rule applies: FRAUD_SUSPECTED past the limit"),
+    "4000000000006975": (
+        Scenario.VELOCITY,
+        "Succeeds, but the card-velocity rule applies: FRAUD_SUSPECTED past the limit",
+    ),
 }
 TEST_VPAS: dict[str, tuple[Scenario, str]] = {
     "success@paygate": (Scenario.SUCCESS, "Succeeds"),

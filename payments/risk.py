@@ -21,7 +21,6 @@ from paygate.lib.money import MoneyError, check_amount, get_currency
 from payments.cards import Scenario
 from payments.models import FailureReason, Payment
 
-
 # Ordinary cards (no scenario) and the velocity test card; the other test cards are exempt.
 VELOCITY_SCENARIOS = (None, Scenario.VELOCITY)
 
