@@ -59,6 +59,13 @@ def env_float(name: str, default: float, *, minimum: float | None = None) -> flo
     return value
 
 
+def as_float(name: str, raw: object) -> float:
+    try:
+        return float(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -107,6 +114,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "paygate.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -141,29 +149,45 @@ TEMPLATES = [
 # --- Database ----------------------------------------------------------------------------------
 # SQLite by default (zero set-up); PostgreSQL through DATABASE_URL with persistent connections:
 # a new PostgreSQL connection per request costs ~17 ms.
-DATABASE_URL = env_str("DATABASE_URL")
-if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(
-            DATABASE_URL,
-            conn_max_age=env_int("DB_CONN_MAX_AGE", 600, minimum=0),
-            conn_health_checks=True,
-        )
-    }
-else:
-    DATABASES = {
-        "default": {
+#
+# SQLite serves a server and a worker side by side only with these options, however it is named
+# (SQLITE_PATH or a sqlite:// DATABASE_URL): IMMEDIATE takes the write lock at BEGIN, so
+# concurrent writers queue on the busy timeout instead of failing with "database is locked" on
+# lock upgrade; WAL lets readers run beside the writer.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+
+
+def _database(url: str | None) -> dict:
+    if not url:
+        return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env_str("SQLITE_PATH") or str(BASE_DIR / "db.sqlite3"),
-            "OPTIONS": {
-                # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on the
-                # busy timeout instead of failing with "database is locked" on lock upgrade.
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
-    }
+    database = dj_database_url.parse(
+        url, conn_max_age=env_int("DB_CONN_MAX_AGE", 600, minimum=0), conn_health_checks=True
+    )
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # dj_database_url gives SQLite none of the options above. The URL may still set its own
+        # (`?timeout=60`), but not ones that give up IMMEDIATE transactions or WAL.
+        options = SQLITE_OPTIONS | database.get("OPTIONS", {})
+        options["timeout"] = as_float("DATABASE_URL timeout", options["timeout"])
+        wal = "journal_mode=wal" in options["init_command"].lower().replace(" ", "")
+        if str(options["transaction_mode"]).upper() != "IMMEDIATE" or not wal:
+            raise ImproperlyConfigured(
+                "A SQLite DATABASE_URL must keep transaction_mode=IMMEDIATE and journal_mode=WAL: without "
+                "them a worker beside the server makes writes fail with 'database is locked'."
+            )
+        database["OPTIONS"] = options
+    return database
+
+
+DATABASE_URL = env_str("DATABASE_URL")
+DATABASES = {"default": _database(DATABASE_URL)}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "merchants.User"

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from paygate.lib.api import ErrorCode, error_json_response, ratelimit_retry_after
+from paygate.lib.api import ErrorCode, error_json_response, ratelimit_retry_after, too_large_body
 
 API_PREFIX = "/paygate/api/"
 
@@ -37,6 +37,14 @@ def ratelimited(request: HttpRequest, exception: Any) -> HttpResponse:
         response = render(request, "429.html", {"retry_after": seconds}, status=429)
     response["Retry-After"] = str(seconds)
     return response
+
+
+def request_too_large(request: HttpRequest) -> HttpResponse:
+    """413 for a body over the upload limit (paygate.middleware.RequestSizeLimitMiddleware)."""
+    message, meta = too_large_body()
+    if _is_api(request):
+        return error_json_response(ErrorCode.REQUEST_TOO_LARGE, message, meta)
+    return render(request, "413.html", {"message": message}, status=413)
 
 
 def not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:

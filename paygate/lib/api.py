@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions as drf_exceptions
@@ -75,6 +77,7 @@ class ErrorCode(Enum):
     METHOD_NOT_ALLOWED = ErrorSpec(1031, 405, "This endpoint does not support that HTTP method.")
     UNSUPPORTED_MEDIA_TYPE = ErrorSpec(1032, 415, "Send the request body as application/json.")
     NOT_ACCEPTABLE = ErrorSpec(1033, 406, "This API only answers application/json.")
+    REQUEST_TOO_LARGE = ErrorSpec(1034, 413, "The request body is larger than allowed; meta.max_bytes says how large.")
     INTERNAL_ERROR = ErrorSpec(1099, 500, "An unexpected error occurred; nothing was changed. Try again later.")
 
     @property
@@ -150,6 +153,12 @@ def _plain(detail: Any) -> Any:
     return str(detail)
 
 
+def too_large_body() -> tuple[str, dict[str, Any]]:
+    """The message and meta of a 413: the body is over DATA_UPLOAD_MAX_MEMORY_SIZE."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return f"The request body is larger than the {limit:,} bytes allowed.", {"max_bytes": limit}
+
+
 def ratelimit_retry_after(exc: Ratelimited) -> int:
     """Seconds until the limit's window ends; the decorator stores the period on the request."""
     return int(getattr(exc, "retry_after", 60))
@@ -174,6 +183,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         )
     if isinstance(exc, Http404 | drf_exceptions.NotFound):
         return error_response(ErrorCode.NOT_FOUND, "Not found.")
+    if isinstance(exc, RequestDataTooBig):
+        # Normally answered by paygate.middleware before any view reads the body.
+        return error_response(ErrorCode.REQUEST_TOO_LARGE, *too_large_body())
     if isinstance(exc, DjangoPermissionDenied | drf_exceptions.PermissionDenied):
         return error_response(ErrorCode.PERMISSION_DENIED, _message_of(exc, "You may not perform this action."))
     if isinstance(exc, InvalidToken | TokenError):

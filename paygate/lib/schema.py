@@ -30,6 +30,7 @@ ERROR_DESCRIPTIONS = {
     "404": "Not found, or not visible to you.",
     "405": "Method not allowed.",
     "409": "Conflict: illegal state transition or request in flight.",
+    "413": "The request body is larger than allowed.",
     "415": "Unsupported media type.",
     "422": "Idempotency key reused with a different request.",
     "429": "Rate limited; see Retry-After.",
@@ -74,14 +75,17 @@ class EnvelopeAutoSchema(AutoSchema):
         authenticated = not any(isinstance(p, AllowAny) for p in self.view.get_permissions())
         if authenticated:
             codes += ["401", "403"]
-        if "{" in self.path:
-            codes.append("404")
-        if self.method in ("POST", "PUT", "PATCH") and authenticated:
-            if "404" not in codes:
-                codes.append("404")  # an object named in the body is not visible to the caller
-            codes.append("409")  # an illegal transition, or a request still in flight
-            if any(p.get("name") == "Idempotency-Key" for p in self._get_parameters()):
-                codes.append("422")
+        parameters = {p.get("name") for p in self._get_parameters()}
+        if "{" in self.path or "merchant_id" in parameters:
+            codes.append("404")  # the object, or the merchant named in the query, is not visible
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes.append("413")  # a body over the upload limit, on every endpoint
+            if authenticated:
+                if "404" not in codes:
+                    codes.append("404")  # an object named in the body is not visible to the caller
+                codes.append("409")  # an illegal transition, or a request still in flight
+                if "Idempotency-Key" in parameters:
+                    codes.append("422")
         codes.append("500")
         return codes
 

@@ -139,3 +139,48 @@ def test_options_never_fails_on_any_api_endpoint(merchant_api: APIClient) -> Non
     for path in sorted(paths):
         response = merchant_api.options(path)
         assert response.status_code < 500, path
+
+
+BIG = 5 * 1024 * 1024
+
+
+def big_json() -> bytes:
+    return b'{"amount": 2599, "currency": "GBP", "notes": {"x": "' + b"a" * BIG + b'"}}'
+
+
+@pytest.mark.parametrize("path", ["/orders/", "/payments/", "/refunds/", "/auth/register/", "/auth/token/"])
+def test_a_body_over_the_upload_limit_is_413_and_writes_nothing(merchant_api: APIClient, path: str) -> None:
+    from payments.models import Order
+
+    response = merchant_api.generic("POST", f"{API}{path}", big_json(), content_type="application/json")
+
+    error = assert_error(response, 413, 1034)
+    assert error["message"] == "The request body is larger than the 2,621,440 bytes allowed."
+    assert error["meta"] == {"max_bytes": 2_621_440}
+    assert not Order.objects.exists()
+
+
+def test_a_body_over_the_limit_to_a_page_is_an_html_413(client) -> None:
+    response = client.generic("POST", "/portal/login/", b"username=" + b"a" * BIG, "application/x-www-form-urlencoded")
+
+    assert response.status_code == 413
+    assert "Request too large" in response.content.decode()
+
+
+def test_a_body_just_under_the_limit_is_read_as_usual(merchant_api: APIClient, settings) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 200
+    body = b'{"amount": 2599, "currency": "GBP", "receipt": "' + b"r" * 40 + b'"}'
+
+    assert merchant_api.generic("POST", f"{API}/orders/", body, content_type="application/json").status_code == 201
+    response = merchant_api.generic("POST", f"{API}/orders/", body + b" " * 200, content_type="application/json")
+    assert assert_error(response, 413, 1034)["meta"] == {"max_bytes": 200}
+
+
+def test_a_body_too_large_met_inside_a_view_is_413_too(merchant_api: APIClient) -> None:
+    from django.core.exceptions import RequestDataTooBig
+
+    from paygate.lib.api import exception_handler
+
+    response = exception_handler(RequestDataTooBig("too big"), {})
+
+    assert response.status_code == 413 and response.data["exception"]["code"] == 1034

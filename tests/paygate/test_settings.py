@@ -104,3 +104,19 @@ def test_bare_manage_py_runs_in_development_mode_and_wsgi_does_not() -> None:
     assert bare.returncode == 0, bare.stderr
     assert "development mode" in bare.stderr
     assert wsgi.returncode != 0 and "SECRET_KEY is required" in wsgi.stderr
+
+
+@pytest.mark.parametrize("url", ["sqlite:////srv/paygate/db.sqlite3", "sqlite:///db.sqlite3"])
+def test_a_sqlite_url_gets_the_same_safe_options_as_the_default(url: str) -> None:
+    from paygate.settings import SQLITE_OPTIONS, _database
+
+    assert _database(url)["OPTIONS"] == SQLITE_OPTIONS
+    assert _database(None)["OPTIONS"] == SQLITE_OPTIONS
+
+
+def test_a_sqlite_url_may_lengthen_the_timeout_but_not_drop_immediate_or_wal() -> None:
+    from paygate.settings import _database
+
+    assert _database("sqlite:////srv/db.sqlite3?timeout=60")["OPTIONS"]["timeout"] == 60
+    with pytest.raises(ImproperlyConfigured, match="IMMEDIATE"):
+        _database("sqlite:////srv/db.sqlite3?transaction_mode=DEFERRED")
