@@ -12,9 +12,13 @@ setup: ## Create .venv and install the pinned requirements
 run: ## Set up and start PayGate on SQLite with a worker and demo data
 	@scripts/run.sh
 
-test: setup ## Run the test suite (migration check + pytest)
+# pytest-xdist: one test process per core (PYTEST_WORKERS=0 runs them in this process). Each
+# process gets its own test database; live servers and receivers take free ports.
+PYTEST_WORKERS ?= auto
+
+test: setup ## Run the test suite (migration check + pytest, in parallel)
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: setup ## Ruff lint and format check
 	.venv/bin/ruff check .
