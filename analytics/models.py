@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from merchants.models import Merchant
-from payments.models import ScopedQuerySet
+from merchants.models import Merchant, ScopedQuerySet
 
 
 class DailyCount(models.Model):

@@ -10,37 +10,16 @@ when a composite index below already leads with it, and public ids are unique by
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, Subquery
+from django.db.models import Q
 from django.db.models.functions import Upper
 
-from merchants.models import Merchant
+from merchants.models import Merchant, ScopedManager, ScopedQuerySet
 from paygate.lib.ids import PublicIdField, unique_public_id
 from paygate.lib.models import TimeStampedModel
 from paygate.lib.money import CURRENCY_CHOICES
-from paygate.lib.softdelete import SoftDeleteManager, SoftDeleteModel, SoftDeleteQuerySet
-
-
-class ScopedQuerySet(SoftDeleteQuerySet):
-    """Role scoping in one place: operators see every merchant's rows, a merchant only its own."""
-
-    def visible_to(self, user: Any) -> ScopedQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_operator:
-            return self
-        # `merchant_id = (SELECT id … WHERE user_id = …)`, computed once per query, rather than a
-        # join to merchants: PostgreSQL then scans the merchant's rows in parallel, from the
-        # (merchant, …) indexes alone.
-        own = Merchant._base_manager.filter(user=user).values("pk")[:1]
-        return self.filter(merchant_id=Subquery(own))
-
-
-class ScopedManager(SoftDeleteManager.from_queryset(ScopedQuerySet)):
-    pass
+from paygate.lib.softdelete import SoftDeleteModel
 
 
 class Region(models.TextChoices):
