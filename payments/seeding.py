@@ -48,10 +48,10 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Count
 
-from analytics import counts
 from merchants.models import Merchant, User
 from paygate.lib.ids import ALPHABET, RANDOM_LENGTH
 from paygate.lib.money import CURRENCIES
+from payments import counts
 from payments.cards import TEST_CARDS, Scenario, card_fingerprint, card_network, luhn_check_digit
 from payments.models import (
     RETRYABLE_REASONS,

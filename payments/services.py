@@ -22,12 +22,11 @@ from django.db import transaction
 from django.db.models import Sum, prefetch_related_objects
 from django.utils import timezone
 
-from analytics import counts
 from merchants.models import Merchant
 from paygate.lib.api import ApiError, ErrorCode
 from paygate.lib.money import check_amount
 from paygate.lib.serializers import render
-from payments import locks
+from payments import counts, locks
 from payments.cards import Scenario, card_fingerprint, card_network, card_scenario, vpa_scenario
 from payments.ledger import lock_balance, post_entry
 from payments.models import (

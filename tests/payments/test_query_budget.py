@@ -22,7 +22,7 @@ from tests.payments.conftest import card_body, create_order, paid_payment
 from webhooks.models import Event
 
 # As measured (JWT auth): lower them when a change saves a query. Each change that moves a figure
-# inserts one daily count row (analytics.counts): order 1, pay 3 (created, authorized, captured),
+# inserts one daily count row (payments.counts): order 1, pay 3 (created, authorized, captured),
 # refund 1 (processed).
 BUDGET = {"order": 7, "pay": 43, "fetch": 5, "refund": 24}
 

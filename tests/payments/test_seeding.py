@@ -13,10 +13,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, Max, Min, Sum
 
-from analytics import counts
 from merchants.models import Merchant, User
 from paygate.lib.ids import has_prefix, new_id
-from payments import seeding
+from payments import counts, seeding
 from payments.models import (
     Balance,
     LedgerEntry,
