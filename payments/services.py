@@ -651,8 +651,9 @@ def payout_create(*, merchant: Merchant, amount: int, currency: str, actor: Any 
 
 
 def merchant_soft_delete_records(*, merchant: Merchant) -> None:
-    """Part of account deletion (runs in its transaction): hide the merchant's orders and payments,
-    and take them out of the counts (their refunds stay counted, as the rows say)."""
+    """Part of account deletion, in its transaction (on `merchants.signals.merchant_deleting`): hide
+    the merchant's orders and payments, and take them out of the counts (their refunds stay
+    counted, as the rows say)."""
     Payment.objects.filter(merchant=merchant).soft_delete()
     Order.objects.filter(merchant=merchant).soft_delete()
     counts.forget_merchant(merchant)
