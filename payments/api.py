@@ -7,21 +7,20 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from merchants.models import Merchant, Role
 from paygate.lib.api import ok
-from paygate.lib.permissions import ActionRoles
 from paygate.lib.serializers import render
+from paygate.lib.viewsets import ScopedViewSet
 from payments import serializers as s
 from payments import services
-from payments.filters import EventFilter, LedgerFilter, OrderFilter, PaymentFilter, PayoutFilter, RefundFilter
+from payments.filters import LedgerFilter, OrderFilter, PaymentFilter, PayoutFilter, RefundFilter
 from payments.idempotency import idempotent
 from payments.models import Balance, LedgerEntry, Order, Payment, PaymentStatus, Payout, ProviderAttempt, Refund
 from webhooks.models import Event
@@ -33,29 +32,6 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
     description="Up to 255 characters; kept 24 hours. A repeat replays the first answer.",
 )  # fmt: skip
-
-
-class ScopedViewSet(viewsets.GenericViewSet):
-    """Lists and look-ups go through `visible_to`: another merchant's id answers 404."""
-
-    permission_classes = [IsAuthenticated, ActionRoles]
-    lookup_field = "public_id"
-    lookup_url_kwarg = "id"
-    lookup_value_regex = r"[A-Za-z0-9_]+"
-    model: Any = None
-
-    def base_queryset(self) -> QuerySet:
-        return self.model.objects.all()
-
-    def get_queryset(self) -> QuerySet:
-        if getattr(self, "swagger_fake_view", False):
-            return self.model.objects.none()
-        return self.base_queryset().visible_to(self.request.user)
-
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        # Query filters narrow lists; a look-up by id is scoped (get_queryset) but not filtered,
-        # which also spares every detail request building the list's FilterSet.
-        return super().filter_queryset(queryset) if self.action == "list" else queryset
 
 
 def merchant_for_create(request: Request, merchant_id: str | None) -> Merchant:
@@ -297,7 +273,7 @@ class RefundViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
         return idempotent(request, handler)
 
 
-# --- balance, ledger, payouts, events -----------------------------------------------------------
+# --- balance, ledger, payouts -----------------------------------------------------------------
 
 
 class BalanceView(APIView):
@@ -362,16 +338,3 @@ class PayoutViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
             return Response(render(s.PayoutOutput, payout), status=status.HTTP_201_CREATED)
 
         return idempotent(request, handler)
-
-
-@extend_schema_view(
-    list=extend_schema(tags=["events"], summary="List events (the audit timeline)"),
-    retrieve=extend_schema(tags=["events"], summary="Get an event"),
-)
-class EventViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
-    model = Event
-    serializer_class = s.EventOutput
-    filterset_class = EventFilter
-
-    def base_queryset(self) -> QuerySet:
-        return Event.objects.select_related("merchant")
