@@ -16,9 +16,10 @@ test: setup ## Run the test suite (migration check + pytest)
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: setup ## Ruff lint and format check
+lint: setup ## Ruff lint and format check, and the layers contract (import-linter)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 
 fmt: setup ## Format and fix with ruff
 	.venv/bin/ruff format .
