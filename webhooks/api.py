@@ -7,6 +7,8 @@ rotates its secret (operators answer 403 there).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
@@ -136,5 +138,5 @@ class EventViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMix
     serializer_class = s.EventOutput
     filterset_class = EventFilter
 
-    def base_queryset(self) -> QuerySet:
-        return Event.objects.select_related("merchant")
+    def scoped_queryset(self, user: Any) -> QuerySet[Event]:
+        return selectors.event_list(user=user)

@@ -10,7 +10,11 @@ from django.http import Http404
 from rest_framework.exceptions import ValidationError
 
 from merchants.models import Merchant
-from webhooks.models import WebhookAttempt, WebhookDelivery
+from webhooks.models import Event, WebhookAttempt, WebhookDelivery
+
+
+def event_list(*, user: Any) -> QuerySet[Event]:
+    return Event.objects.select_related("merchant").visible_to(user)
 
 
 def delivery_list(*, user: Any) -> QuerySet[WebhookDelivery]:

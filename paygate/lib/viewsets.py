@@ -20,13 +20,14 @@ class ScopedViewSet(viewsets.GenericViewSet):
     lookup_value_regex = r"[A-Za-z0-9_]+"
     model: Any = None
 
-    def base_queryset(self) -> QuerySet:
-        return self.model.objects.all()
+    def scoped_queryset(self, user: Any) -> QuerySet:
+        """The rows `user` may see: each viewset answers with its app's selector."""
+        return self.model.objects.all().visible_to(user)
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
             return self.model.objects.none()
-        return self.base_queryset().visible_to(self.request.user)
+        return self.scoped_queryset(self.request.user)
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         # Query filters narrow lists; a look-up by id is scoped (get_queryset) but not filtered,

@@ -15,7 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from paygate.lib.serializers import render
-from payments.api import payment_detail_queryset
+from payments import selectors
+from payments.models import Payment
 from payments.serializers import OrderOutput, PaymentDetailOutput, PaymentOutput, RefundOutput
 from tests.conftest import API
 from tests.payments.conftest import card_body, create_order, paid_payment
@@ -54,7 +55,7 @@ def test_create_order_pay_fetch_refund_stay_within_their_query_budget(merchant_a
 def test_shared_output_serializers_render_what_a_fresh_one_does(merchant_api: APIClient) -> None:
     paid = paid_payment(merchant_api)
     merchant_api.post(f"{API}/refunds/", {"payment_id": paid["id"], "amount": 100}, format="json")
-    payment = payment_detail_queryset().get(public_id=paid["id"])
+    payment = selectors.payment_with_details(payment=Payment.objects.get(public_id=paid["id"]))
     refund = payment.refunds.get()
 
     for serializer, instance in [
