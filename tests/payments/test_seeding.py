@@ -1,4 +1,4 @@
-"""Bulk demo data (payments/seeding.py, seed_demo): the rows the services would write."""
+"""Bulk demo data (payments/seeding/, seed_demo): the rows the services would write."""
 
 from __future__ import annotations
 
@@ -284,8 +284,8 @@ def test_postgres_bulk_load_rebuilds_every_index_and_constraint(monkeypatch: pyt
     call_command("seed_demo", "--force", "--payments", "0", stdout=StringIO())
     shops = [(Merchant.objects.select_related("user").get(user__email=s.email), s) for s in seeding.DEMO_SHOPS]
     before = _index_and_constraint_names()
-    monkeypatch.setattr(seeding, "BULK_LOAD_THRESHOLD", 1)
-    monkeypatch.setattr(seeding, "BATCH_PAYMENTS", 100)  # several batches through the writer thread
+    monkeypatch.setattr(seeding.run, "BULK_LOAD_THRESHOLD", 1)
+    monkeypatch.setattr(seeding.generator, "BATCH_PAYMENTS", 100)  # several batches through the writer thread
     phases = []
 
     result = seeding.payments_seed(
@@ -315,7 +315,7 @@ def test_postgres_bulk_load_next_to_existing_rows_keeps_them_and_vacuums(monkeyp
     call_command("seed_demo", "--force", "--payments", "40", stdout=StringIO())
     shops = [(Merchant.objects.select_related("user").get(user__email=s.email), s) for s in seeding.DEMO_SHOPS]
     kept = set(Payment.objects.values_list("public_id", flat=True))
-    monkeypatch.setattr(seeding, "BULK_LOAD_THRESHOLD", 1)
+    monkeypatch.setattr(seeding.run, "BULK_LOAD_THRESHOLD", 1)
     phases = []
 
     seeding.payments_seed(
@@ -334,7 +334,7 @@ def test_postgres_bulk_load_next_to_existing_rows_keeps_them_and_vacuums(monkeyp
 def test_postgres_a_failed_write_leaves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     call_command("seed_demo", "--force", "--payments", "0", stdout=StringIO())
     shops = [(Merchant.objects.select_related("user").get(user__email=s.email), s) for s in seeding.DEMO_SHOPS]
-    monkeypatch.setattr(seeding, "BATCH_PAYMENTS", 50)
+    monkeypatch.setattr(seeding.generator, "BATCH_PAYMENTS", 50)
     original = seeding._Sink.consume
     calls = []
 
