@@ -14,14 +14,14 @@ from django.db.models import Prefetch, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from rest_framework.exceptions import ValidationError
 
-from merchants.models import Merchant, Role
+from merchants.models import Merchant, Role, ScopedQuerySet, User
 from payments.models import Balance, LedgerEntry, Order, Payment, PaymentStatus, Payout, ProviderAttempt, Refund
 from webhooks.models import Event
 
 # --- orders -------------------------------------------------------------------------------------
 
 
-def order_list(*, user: Any) -> QuerySet[Order]:
+def order_list(*, user: User) -> QuerySet[Order]:
     return Order.objects.select_related("merchant").visible_to(user)
 
 
@@ -33,25 +33,25 @@ def order_payments(*, order: Order) -> QuerySet[Payment]:
 # --- payments -----------------------------------------------------------------------------------
 
 
-def _payments() -> QuerySet[Payment]:
+def _payments() -> ScopedQuerySet:
     return Payment.objects.select_related("order", "merchant").prefetch_related(
         Prefetch("attempts", queryset=ProviderAttempt.objects.order_by("sequence"))
     )
 
 
-def _payment_details() -> QuerySet[Payment]:
+def _payment_details() -> ScopedQuerySet:
     return _payments().prefetch_related(
         Prefetch("refunds", queryset=Refund.objects.select_related("payment")),
         Prefetch("events", queryset=Event.objects.order_by("id")),
     )
 
 
-def payment_list(*, user: Any) -> QuerySet[Payment]:
+def payment_list(*, user: User) -> QuerySet[Payment]:
     """Payments with their order, merchant and provider attempts."""
     return _payments().visible_to(user)
 
 
-def payment_detail(*, user: Any) -> QuerySet[Payment]:
+def payment_detail(*, user: User) -> QuerySet[Payment]:
     """Payments as `payment_list`, with their refunds and timeline (events) too."""
     return _payment_details().visible_to(user)
 
@@ -63,7 +63,7 @@ def payment_with_details(*, payment: Payment) -> Payment:
 # --- refunds ------------------------------------------------------------------------------------
 
 
-def refund_list(*, user: Any) -> QuerySet[Refund]:
+def refund_list(*, user: User) -> QuerySet[Refund]:
     return Refund.objects.select_related("payment").visible_to(user)
 
 
@@ -74,7 +74,7 @@ def refund_with_payment(*, refund: Refund) -> Refund:
 # --- balance, ledger, payouts -------------------------------------------------------------------
 
 
-def balance_merchant_for(*, user: Any, merchant_id: str | None) -> Merchant:
+def balance_merchant_for(*, user: User, merchant_id: str | None) -> Merchant:
     """Whose balance to show: a merchant's own; operators name the merchant."""
     if user.role == Role.MERCHANT:
         return user.merchant
@@ -99,9 +99,9 @@ def balances(*, merchant: Merchant) -> list[dict[str, Any]]:
     ]
 
 
-def ledger_list(*, user: Any) -> QuerySet[LedgerEntry]:
+def ledger_list(*, user: User) -> QuerySet[LedgerEntry]:
     return LedgerEntry.objects.all().visible_to(user)
 
 
-def payout_list(*, user: Any) -> QuerySet[Payout]:
+def payout_list(*, user: User) -> QuerySet[Payout]:
     return Payout.objects.select_related("merchant").visible_to(user)

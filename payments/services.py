@@ -404,7 +404,7 @@ def _capture(order: Order, payment: Payment, amount: int, actor: User | None = N
     payment.captured_at = timezone.now()
     payment.save()
     balance = lock_balance(merchant=payment.merchant, currency=payment.currency)
-    common = {
+    common: dict[str, Any] = {
         "merchant": payment.merchant,
         "currency": payment.currency,
         "reference": payment.public_id,
@@ -706,7 +706,8 @@ def stuck_work_sweep() -> SweepResult:
     for pk in stuck.values_list("pk", flat=True):
         with transaction.atomic():
             payment = locks.lock_payment(pk)
-            if payment.status != PaymentStatus.PROCESSING or payment.processing_started_at >= cutoff:
+            started = payment.processing_started_at  # set with every claim (`_claim`)
+            if payment.status != PaymentStatus.PROCESSING or started is None or started >= cutoff:
                 continue
             _claim(payment)
             payment.save(update_fields=["processing_claim", "processing_started_at", "updated_at"])
