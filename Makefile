@@ -20,9 +20,11 @@ test: setup ## Run the test suite (migration check + pytest, in parallel)
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-lint: setup ## Ruff lint and format check
+lint: setup ## Ruff lint and format check, the layers contract (import-linter), mypy
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
+	.venv/bin/mypy
 
 fmt: setup ## Format and fix with ruff
 	.venv/bin/ruff format .

@@ -37,7 +37,9 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate
 
-from analytics.counts import (
+from merchants.models import Merchant, Role, User
+from paygate.lib.api import ApiError, ErrorCode
+from payments.counts import (
     AMOUNTS,
     COUNTS,
     FIGURES,
@@ -46,12 +48,10 @@ from analytics.counts import (
     REFUND_AGGREGATES,
     SUCCESSFUL_STATUSES,
 )
-from analytics.models import DailyCount
-from merchants.models import Merchant, Role, User
-from paygate.lib.api import ApiError, ErrorCode
 from payments.models import (
     AttemptResult,
     Balance,
+    DailyCount,
     Order,
     Payment,
     PaymentStatus,
@@ -460,7 +460,7 @@ def payment_summary(*, scope: StatsScope) -> dict[str, Any]:
 
 # --- stats ------------------------------------------------------------------------------------------
 #
-# The stats add up the daily counts (`analytics.counts`) for the whole UTC days of the period and
+# The stats add up the daily counts (`payments.counts`) for the whole UTC days of the period and
 # count the rows themselves only for the part days at its ends: an all-time or whole-day period
 # reads a few hundred rows whatever the number of payments.
 

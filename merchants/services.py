@@ -10,6 +10,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from merchants.keys import hash_api_secret, new_api_key_id, new_api_secret, new_webhook_secret
 from merchants.models import OPERATOR_ROLES, Merchant, Role, User, normalize_email
+from merchants.signals import merchant_deleting
 from paygate.lib.api import ApiError, ErrorCode
 
 
@@ -97,16 +98,15 @@ def merchant_delete_account(*, user: User) -> None:
     """Soft-delete a merchant's account and everything of theirs; revoke its keys and tokens.
 
     Money records are never hard-deleted: orders and payments are marked deleted and stay
-    reachable through `all_with_deleted()` for operators.
+    reachable through `all_with_deleted()` for operators. Payments do that part, in this
+    transaction, when told by `merchant_deleting` (payments/receivers.py): merchants sit below
+    payments and do not import them.
     """
     if user.role != Role.MERCHANT:
         raise ApiError("Only merchant accounts can be deleted this way.", error=ErrorCode.PERMISSION_DENIED)
     user = User.objects.select_for_update().get(pk=user.pk)
     merchant = Merchant.objects.select_for_update().get(user=user)
-
-    from payments.services import merchant_soft_delete_records  # payments builds on accounts
-
-    merchant_soft_delete_records(merchant=merchant)
+    merchant_deleting.send(sender=Merchant, merchant=merchant)
     merchant.api_key_id = None
     merchant.api_secret_hash = ""
     merchant.mark_deleted()

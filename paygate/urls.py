@@ -15,7 +15,7 @@ api_v1 = [
     path("", include("merchants.urls")),
     path("", include("payments.urls")),
     path("", include("analytics.urls")),
-    path("webhooks/", include("webhooks.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 urlpatterns = [

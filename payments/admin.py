@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from paygate.lib.admin import SoftDeleteAdmin
+from paygate.lib.admin import ReadOnlyAdmin, SoftDeleteAdmin
 from payments import services
 from payments.models import (
     Balance,
@@ -26,19 +26,6 @@ def admin_link(obj: Any, label: str | None = None) -> str:
         return "—"
     url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
     return format_html('<a href="{}">{}</a>', url, label or str(obj))
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Money records change only through services: the admin shows them."""
-
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -4,27 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from merchants.models import Merchant, Role
 from paygate.lib.api import ok
-from paygate.lib.permissions import ActionRoles
 from paygate.lib.serializers import render
+from paygate.lib.viewsets import ScopedViewSet
+from payments import selectors, services
 from payments import serializers as s
-from payments import services
-from payments.filters import EventFilter, LedgerFilter, OrderFilter, PaymentFilter, PayoutFilter, RefundFilter
+from payments.filters import LedgerFilter, OrderFilter, PaymentFilter, PayoutFilter, RefundFilter
 from payments.idempotency import idempotent
-from payments.models import Balance, LedgerEntry, Order, Payment, PaymentStatus, Payout, ProviderAttempt, Refund
-from webhooks.models import Event
+from payments.models import LedgerEntry, Order, Payment, Payout, Refund
 
 ALL_ROLES = frozenset({Role.ADMIN, Role.FINANCE, Role.MERCHANT})
 CREATORS = frozenset({Role.ADMIN, Role.MERCHANT})
@@ -33,29 +31,6 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
     description="Up to 255 characters; kept 24 hours. A repeat replays the first answer.",
 )  # fmt: skip
-
-
-class ScopedViewSet(viewsets.GenericViewSet):
-    """Lists and look-ups go through `visible_to`: another merchant's id answers 404."""
-
-    permission_classes = [IsAuthenticated, ActionRoles]
-    lookup_field = "public_id"
-    lookup_url_kwarg = "id"
-    lookup_value_regex = r"[A-Za-z0-9_]+"
-    model: Any = None
-
-    def base_queryset(self) -> QuerySet:
-        return self.model.objects.all()
-
-    def get_queryset(self) -> QuerySet:
-        if getattr(self, "swagger_fake_view", False):
-            return self.model.objects.none()
-        return self.base_queryset().visible_to(self.request.user)
-
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        # Query filters narrow lists; a look-up by id is scoped (get_queryset) but not filtered,
-        # which also spares every detail request building the list's FilterSet.
-        return super().filter_queryset(queryset) if self.action == "list" else queryset
 
 
 def merchant_for_create(request: Request, merchant_id: str | None) -> Merchant:
@@ -83,8 +58,8 @@ class OrderViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMix
     filterset_class = OrderFilter
     action_roles = {"create": CREATORS}
 
-    def base_queryset(self) -> QuerySet:
-        return Order.objects.select_related("merchant")
+    def scoped_queryset(self, user: Any) -> QuerySet[Order]:
+        return selectors.order_list(user=user)
 
     @extend_schema(
         tags=["orders"], summary="Create an order", request=s.OrderCreateInput,
@@ -105,7 +80,7 @@ class OrderViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMix
     @action(detail=True, methods=["get"], filterset_class=None)
     def payments(self, request: Request, id: str) -> Response:
         order = self.get_object()
-        payments = payment_queryset().filter(order=order)
+        payments = selectors.order_payments(order=order)
         page = self.paginate_queryset(payments)
         return self.get_paginated_response(s.PaymentOutput(page, many=True).data)
 
@@ -113,21 +88,8 @@ class OrderViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMix
 # --- payments -----------------------------------------------------------------------------------
 
 
-def payment_queryset() -> QuerySet:
-    return Payment.objects.select_related("order", "merchant").prefetch_related(
-        Prefetch("attempts", queryset=ProviderAttempt.objects.order_by("sequence"))
-    )
-
-
-def payment_detail_queryset() -> QuerySet:
-    return payment_queryset().prefetch_related(
-        Prefetch("refunds", queryset=Refund.objects.select_related("payment")),
-        Prefetch("events", queryset=Event.objects.order_by("id")),
-    )
-
-
 def payment_detail(payment: Payment) -> dict[str, Any]:
-    return render(s.PaymentDetailOutput, payment_detail_queryset().get(pk=payment.pk))
+    return render(s.PaymentDetailOutput, selectors.payment_with_details(payment=payment))
 
 
 @extend_schema_view(
@@ -145,9 +107,9 @@ class PaymentViewSet(ScopedViewSet, mixins.ListModelMixin):
         "attempts": OPERATORS,
     }
 
-    def base_queryset(self) -> QuerySet:
+    def scoped_queryset(self, user: Any) -> QuerySet[Payment]:
         # A retrieve serializes what get_object loaded: the payment is read once, not twice.
-        return payment_detail_queryset() if self.action == "retrieve" else payment_queryset()
+        return selectors.payment_detail(user=user) if self.action == "retrieve" else selectors.payment_list(user=user)
 
     @extend_schema(
         tags=["payments"],
@@ -274,8 +236,8 @@ class RefundViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
     serializer_class = s.RefundOutput
     filterset_class = RefundFilter
 
-    def base_queryset(self) -> QuerySet:
-        return Refund.objects.select_related("payment")
+    def scoped_queryset(self, user: Any) -> QuerySet[Refund]:
+        return selectors.refund_list(user=user)
 
     @extend_schema(
         tags=["refunds"], summary="Refund a captured payment (all or part)", request=s.RefundCreateInput,
@@ -291,13 +253,13 @@ class RefundViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
                 payment=payment, amount=v.get("amount"), reason=v["reason"], actor=request.user
             )
             # Re-read (processing may have settled it already) with its payment, in one query.
-            refund = Refund.objects.select_related("payment").get(pk=refund.pk)
+            refund = selectors.refund_with_payment(refund=refund)
             return Response(render(s.RefundOutput, refund), status=status.HTTP_201_CREATED)
 
         return idempotent(request, handler)
 
 
-# --- balance, ledger, payouts, events -----------------------------------------------------------
+# --- balance, ledger, payouts -----------------------------------------------------------------
 
 
 class BalanceView(APIView):
@@ -306,28 +268,10 @@ class BalanceView(APIView):
         parameters=[OpenApiParameter("merchant_id", str, description="Operators: whose balance (required for them).")],
     )  # fmt: skip
     def get(self, request: Request) -> Response:
-        merchant = merchant_for_view(request, request.query_params.get("merchant_id"))
-        available = dict(Balance.objects.filter(merchant=merchant).values_list("currency", "available"))
-        pending = dict(
-            Payment.objects.filter(merchant=merchant, status=PaymentStatus.AUTHORIZED)
-            .values_list("currency")
-            .annotate(total=Sum("amount"))
-            .values_list("currency", "total")
+        merchant = selectors.balance_merchant_for(
+            user=request.user, merchant_id=request.query_params.get("merchant_id")
         )
-        rows = [
-            {"currency": c, "available": available.get(c, 0), "pending": pending.get(c, 0)}
-            for c in sorted(set(available) | set(pending))
-        ]
-        return ok(rows)
-
-
-def merchant_for_view(request: Request, merchant_id: str | None) -> Merchant:
-    user = request.user
-    if user.role == Role.MERCHANT:
-        return user.merchant
-    if not merchant_id:
-        raise ValidationError({"merchant_id": ["Operators must say whose balance to show."]})
-    return get_object_or_404(Merchant.objects.all(), public_id=merchant_id)
+        return ok(selectors.balances(merchant=merchant))
 
 
 @extend_schema_view(list=extend_schema(tags=["balance"], summary="Ledger entries"))
@@ -335,6 +279,9 @@ class LedgerViewSet(ScopedViewSet, mixins.ListModelMixin):
     model = LedgerEntry
     serializer_class = s.LedgerEntryOutput
     filterset_class = LedgerFilter
+
+    def scoped_queryset(self, user: Any) -> QuerySet[LedgerEntry]:
+        return selectors.ledger_list(user=user)
 
 
 @extend_schema_view(
@@ -347,8 +294,8 @@ class PayoutViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
     filterset_class = PayoutFilter
     action_roles = {"create": frozenset({Role.MERCHANT})}
 
-    def base_queryset(self) -> QuerySet:
-        return Payout.objects.select_related("merchant")
+    def scoped_queryset(self, user: Any) -> QuerySet[Payout]:
+        return selectors.payout_list(user=user)
 
     @extend_schema(
         tags=["payouts"], summary="Pay out the available balance", request=s.PayoutCreateInput,
@@ -362,16 +309,3 @@ class PayoutViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
             return Response(render(s.PayoutOutput, payout), status=status.HTTP_201_CREATED)
 
         return idempotent(request, handler)
-
-
-@extend_schema_view(
-    list=extend_schema(tags=["events"], summary="List events (the audit timeline)"),
-    retrieve=extend_schema(tags=["events"], summary="Get an event"),
-)
-class EventViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
-    model = Event
-    serializer_class = s.EventOutput
-    filterset_class = EventFilter
-
-    def base_queryset(self) -> QuerySet:
-        return Event.objects.select_related("merchant")

@@ -78,8 +78,3 @@ class LedgerFilter(_Base):
 
 class PayoutFilter(_Money):
     pass
-
-
-class EventFilter(_Base):
-    type = filters.CharFilter(help_text="Exact event type, e.g. payment.captured.")
-    object_id = filters.CharFilter(help_text="Public id of the object, e.g. pay_…")

@@ -2,13 +2,13 @@
 
 `select_for_update(of=("self",))` locks only the named table's row even when related rows are
 joined. On SQLite these are plain reads: its IMMEDIATE transactions already serialize writers.
-Every locked row remembers what it counts (`analytics.counts.snapshot`), so that the event of its
+Every locked row remembers what it counts (`payments.counts.snapshot`), so that the event of its
 change can add the difference to the daily counts.
 """
 
 from __future__ import annotations
 
-from analytics.counts import snapshot
+from payments.counts import snapshot
 from payments.models import Order, Payment, Refund
 
 

@@ -270,16 +270,6 @@ class RefundOutput(serializers.ModelSerializer):
         return refund.failure_reason or None
 
 
-class EventOutput(serializers.ModelSerializer):
-    id = serializers.CharField(source="public_id")
-    merchant_id = serializers.CharField(source="merchant.public_id")
-
-    class Meta:
-        model = Event
-        fields = ["id", "type", "merchant_id", "object_type", "object_id", "actor", "data", "created_at"]
-        read_only_fields = fields
-
-
 class TimelineEntryOutput(serializers.ModelSerializer):
     id = serializers.CharField(source="public_id")
 

@@ -22,12 +22,11 @@ from django.db import transaction
 from django.db.models import Sum, prefetch_related_objects
 from django.utils import timezone
 
-from analytics import counts
-from merchants.models import Merchant
+from merchants.models import Merchant, User
 from paygate.lib.api import ApiError, ErrorCode
 from paygate.lib.money import check_amount
 from paygate.lib.serializers import render
-from payments import locks
+from payments import counts, locks
 from payments.cards import Scenario, card_fingerprint, card_network, card_scenario, vpa_scenario
 from payments.ledger import lock_balance, post_entry
 from payments.models import (
@@ -72,13 +71,26 @@ def _check_transition(payment: Payment, target: str, action: str) -> None:
         )
 
 
+def _payment_transition(
+    payment: Payment, target: str, *, action: str, event: str, actor: User | None = None, **changes: Any
+) -> None:
+    """The common step of a payment's state change: check the move is allowed, set the status and
+    the fields that go with it (its timestamp, …), save, write the event (and the counts)."""
+    _check_transition(payment, target, action)
+    payment.status = target
+    for name, value in changes.items():
+        setattr(payment, name, value)
+    payment.save()
+    _payment_event(payment, event, actor)
+
+
 # --- events -------------------------------------------------------------------------------------
 
 
 # Every state change writes its event, and with it what the change did to the daily counts.
 
 
-def _payment_event(payment: Payment, type: str, actor: Any = None) -> None:
+def _payment_event(payment: Payment, type: str, actor: User | None = None) -> None:
     counts.record(payment)
     event_record(
         merchant=payment.merchant,
@@ -91,7 +103,7 @@ def _payment_event(payment: Payment, type: str, actor: Any = None) -> None:
     )
 
 
-def _order_event(order: Order, type: str, actor: Any = None) -> None:
+def _order_event(order: Order, type: str, actor: User | None = None) -> None:
     counts.record(order)
     event_record(
         merchant=order.merchant, type=type, object_type="order", object_id=order.public_id,
@@ -99,7 +111,7 @@ def _order_event(order: Order, type: str, actor: Any = None) -> None:
     )  # fmt: skip
 
 
-def _refund_event(refund: Refund, type: str, actor: Any = None) -> None:
+def _refund_event(refund: Refund, type: str, actor: User | None = None) -> None:
     counts.record(refund)
     event_record(
         merchant=refund.merchant, type=type, object_type="refund", object_id=refund.public_id,
@@ -112,7 +124,13 @@ def _refund_event(refund: Refund, type: str, actor: Any = None) -> None:
 
 @transaction.atomic
 def order_create(
-    *, merchant: Merchant, amount: int, currency: str, receipt: str = "", notes: dict | None = None, actor: Any = None
+    *,
+    merchant: Merchant,
+    amount: int,
+    currency: str,
+    receipt: str = "",
+    notes: dict | None = None,
+    actor: User | None = None,
 ) -> Order:
     check_amount(amount, currency)
     order = Order.objects.create(
@@ -123,7 +141,7 @@ def order_create(
 
 
 @transaction.atomic
-def order_soft_delete(*, order: Order, actor: Any = None) -> None:
+def order_soft_delete(*, order: Order, actor: User | None = None) -> None:
     order = locks.lock_order(order.pk)
     if not order.deleted:
         order.mark_deleted()
@@ -132,7 +150,7 @@ def order_soft_delete(*, order: Order, actor: Any = None) -> None:
 
 
 @transaction.atomic
-def order_restore(*, order: Order, actor: Any = None) -> None:
+def order_restore(*, order: Order, actor: User | None = None) -> None:
     order = locks.lock_order(order.pk)
     if order.deleted:
         order.mark_restored()
@@ -184,7 +202,7 @@ def payment_create(
     card: CardDetails | None = None,
     vpa: str = "",
     customer: Customer | None = None,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> Payment:
     """Create a payment for what the order still owes and queue its processing."""
     order = locks.lock_order(order.pk)
@@ -293,7 +311,7 @@ def _first_provider(payment_id: int) -> str | None:
 
 def _add_attempt(
     payment: Payment, *, sequence: int, provider: str, success: bool, latency_ms: int, error_code: str,
-    first_provider: str | None, manual: bool = False, recorded_by: Any = None,
+    first_provider: str | None, manual: bool = False, recorded_by: User | None = None,
 ) -> ProviderAttempt:  # fmt: skip
     """Append a try to the payment's routing history (`manual`: recorded by an operator). It is a
     fallback when it went to another provider than the payment's first attempt."""
@@ -341,30 +359,23 @@ def _finish(payment_id: int, order_id: int, claim: str, *, outcome: Outcome | No
         return
     payment.provider = outcome.provider if outcome else ""
     if review:
-        _check_transition(payment, PaymentStatus.REVIEW, "hold for review")
-        payment.status = PaymentStatus.REVIEW
-        payment.save()
-        _payment_event(payment, "payment.review_required")
+        _payment_transition(payment, PaymentStatus.REVIEW, action="hold for review", event="payment.review_required")
         return
     _authorize(order, payment)
 
 
-def _fail(payment: Payment, reason: str, actor: Any = None) -> None:
-    _check_transition(payment, PaymentStatus.FAILED, "fail")
-    payment.status = PaymentStatus.FAILED
-    payment.failure_reason = reason
-    payment.failed_at = timezone.now()
-    payment.save()
-    _payment_event(payment, "payment.failed", actor)
+def _fail(payment: Payment, reason: str, actor: User | None = None) -> None:
+    _payment_transition(
+        payment, PaymentStatus.FAILED, action="fail", event="payment.failed", actor=actor,
+        failure_reason=reason, failed_at=timezone.now(),
+    )  # fmt: skip
 
 
-def _authorize(order: Order, payment: Payment, actor: Any = None) -> None:
-    _check_transition(payment, PaymentStatus.AUTHORIZED, "authorize")
-    payment.status = PaymentStatus.AUTHORIZED
-    payment.authorized_at = timezone.now()
-    payment.failure_reason = ""
-    payment.save()
-    _payment_event(payment, "payment.authorized", actor)
+def _authorize(order: Order, payment: Payment, actor: User | None = None) -> None:
+    _payment_transition(
+        payment, PaymentStatus.AUTHORIZED, action="authorize", event="payment.authorized", actor=actor,
+        authorized_at=timezone.now(), failure_reason="",
+    )  # fmt: skip
     if payment.capture_method == CaptureMethod.AUTOMATIC:
         _capture(order, payment, payment.amount, actor)
 
@@ -378,7 +389,7 @@ def capture_fee(amount: int) -> int:
     return min(fee, amount)
 
 
-def _capture(order: Order, payment: Payment, amount: int, actor: Any = None) -> None:
+def _capture(order: Order, payment: Payment, amount: int, actor: User | None = None) -> None:
     _check_transition(payment, PaymentStatus.CAPTURED, "capture")
     if not 1 <= amount <= payment.amount:
         raise ApiError(
@@ -393,7 +404,7 @@ def _capture(order: Order, payment: Payment, amount: int, actor: Any = None) -> 
     payment.captured_at = timezone.now()
     payment.save()
     balance = lock_balance(merchant=payment.merchant, currency=payment.currency)
-    common = {
+    common: dict[str, Any] = {
         "merchant": payment.merchant,
         "currency": payment.currency,
         "reference": payment.public_id,
@@ -413,7 +424,7 @@ def _capture(order: Order, payment: Payment, amount: int, actor: Any = None) -> 
 
 
 @transaction.atomic
-def payment_capture(*, payment: Payment, amount: int | None = None, actor: Any = None) -> Payment:
+def payment_capture(*, payment: Payment, amount: int | None = None, actor: User | None = None) -> Payment:
     order = locks.lock_order(payment.order_id)
     payment = locks.lock_payment(payment.pk)
     _capture(order, payment, payment.amount if amount is None else amount, actor)
@@ -421,20 +432,18 @@ def payment_capture(*, payment: Payment, amount: int | None = None, actor: Any =
 
 
 @transaction.atomic
-def payment_cancel(*, payment: Payment, actor: Any = None) -> Payment:
+def payment_cancel(*, payment: Payment, actor: User | None = None) -> Payment:
     """Void a payment that is created or authorized but not captured."""
     payment = locks.lock_payment(payment.pk)
-    _check_transition(payment, PaymentStatus.CANCELED, "cancel")
-    payment.status = PaymentStatus.CANCELED
-    payment.canceled_at = timezone.now()
-    payment.processing_claim = ""
-    payment.save()
-    _payment_event(payment, "payment.canceled", actor)
+    _payment_transition(
+        payment, PaymentStatus.CANCELED, action="cancel", event="payment.canceled", actor=actor,
+        canceled_at=timezone.now(), processing_claim="",
+    )  # fmt: skip
     return payment
 
 
 @transaction.atomic
-def payment_retry(*, payment: Payment, actor: Any = None) -> Payment:
+def payment_retry(*, payment: Payment, actor: User | None = None) -> Payment:
     """Try a failed payment again (soft failures only, at most PAYGATE_MAX_RETRIES times)."""
     payment = locks.lock_payment(payment.pk)
     if payment.status != PaymentStatus.FAILED:
@@ -466,7 +475,7 @@ def payment_retry(*, payment: Payment, actor: Any = None) -> Payment:
 
 
 @transaction.atomic
-def payment_review(*, payment: Payment, approve: bool, note: str = "", actor: Any = None) -> Payment:
+def payment_review(*, payment: Payment, approve: bool, note: str = "", actor: User | None = None) -> Payment:
     """Finance's decision on a payment held in review: approve authorizes it, reject fails it."""
     order = locks.lock_order(payment.order_id)
     payment = locks.lock_payment(payment.pk)
@@ -486,7 +495,7 @@ def payment_review(*, payment: Payment, approve: bool, note: str = "", actor: An
 
 @transaction.atomic
 def payment_record_attempt(
-    *, payment: Payment, provider: str, result: str, latency_ms: int, error_code: str = "", actor: Any = None
+    *, payment: Payment, provider: str, result: str, latency_ms: int, error_code: str = "", actor: User | None = None
 ) -> Payment:
     """An operator records what a provider answered for a payment stuck in processing.
 
@@ -526,11 +535,19 @@ def payment_record_attempt(
 
 
 @transaction.atomic
-def payment_soft_delete(*, payment: Payment, actor: Any = None) -> None:
+def payment_soft_delete(*, payment: Payment, actor: User | None = None) -> None:
     payment = locks.lock_payment(payment.pk)
     payment.mark_deleted()
     payment.save(update_fields=["deleted", "deleted_at", "updated_at"])
     _payment_event(payment, "payment.deleted", actor)
+
+
+@transaction.atomic
+def payment_restore(*, payment: Payment, actor: User | None = None) -> None:
+    payment = locks.lock_payment(payment.pk)
+    payment.mark_restored()
+    payment.save(update_fields=["deleted", "deleted_at", "updated_at"])
+    _payment_event(payment, "payment.restored", actor)
 
 
 # --- refunds ------------------------------------------------------------------------------------
@@ -551,7 +568,9 @@ def _enqueue_refund(refund: Refund) -> None:
 
 
 @transaction.atomic
-def refund_create(*, payment: Payment, amount: int | None = None, reason: str = "", actor: Any = None) -> Refund:
+def refund_create(
+    *, payment: Payment, amount: int | None = None, reason: str = "", actor: User | None = None
+) -> Refund:
     """Refund all or part of a captured payment. The payment row lock makes concurrent partial
     refunds add up to at most the captured amount."""
     payment = locks.lock_payment(payment.pk)
@@ -628,7 +647,7 @@ def _settle_refund(refund_id: int, payment_id: int, outcome: Outcome) -> None:
 
 
 @transaction.atomic
-def payout_create(*, merchant: Merchant, amount: int, currency: str, actor: Any = None) -> Payout:
+def payout_create(*, merchant: Merchant, amount: int, currency: str, actor: User | None = None) -> Payout:
     balance = lock_balance(merchant=merchant, currency=currency)
     if amount > balance.available:
         raise ApiError(
@@ -652,8 +671,9 @@ def payout_create(*, merchant: Merchant, amount: int, currency: str, actor: Any 
 
 
 def merchant_soft_delete_records(*, merchant: Merchant) -> None:
-    """Part of account deletion (runs in its transaction): hide the merchant's orders and payments,
-    and take them out of the counts (their refunds stay counted, as the rows say)."""
+    """Part of account deletion, in its transaction (on `merchants.signals.merchant_deleting`): hide
+    the merchant's orders and payments, and take them out of the counts (their refunds stay
+    counted, as the rows say)."""
     Payment.objects.filter(merchant=merchant).soft_delete()
     Order.objects.filter(merchant=merchant).soft_delete()
     counts.forget_merchant(merchant)
@@ -686,7 +706,8 @@ def stuck_work_sweep() -> SweepResult:
     for pk in stuck.values_list("pk", flat=True):
         with transaction.atomic():
             payment = locks.lock_payment(pk)
-            if payment.status != PaymentStatus.PROCESSING or payment.processing_started_at >= cutoff:
+            started = payment.processing_started_at  # set with every claim (`_claim`)
+            if payment.status != PaymentStatus.PROCESSING or started is None or started >= cutoff:
                 continue
             _claim(payment)
             payment.save(update_fields=["processing_claim", "processing_started_at", "updated_at"])
@@ -703,11 +724,3 @@ def stuck_work_sweep() -> SweepResult:
     abandoned = IdempotencyKey.objects.filter(status=IdempotencyStatus.IN_FLIGHT, created_at__lt=cutoff)
     keys = expired.delete()[0] + abandoned.delete()[0]
     return SweepResult(payments=payments, refunds=refunds, idempotency_keys=keys)
-
-
-@transaction.atomic
-def payment_restore(*, payment: Payment, actor: Any = None) -> None:
-    payment = locks.lock_payment(payment.pk)
-    payment.mark_restored()
-    payment.save(update_fields=["deleted", "deleted_at", "updated_at"])
-    _payment_event(payment, "payment.restored", actor)

@@ -11,6 +11,5 @@ router.register("payments", api.PaymentViewSet, basename="payments")
 router.register("refunds", api.RefundViewSet, basename="refunds")
 router.register("ledger", api.LedgerViewSet, basename="ledger")
 router.register("payouts", api.PayoutViewSet, basename="payouts")
-router.register("events", api.EventViewSet, basename="events")
 
 urlpatterns = [path("balance/", api.BalanceView.as_view(), name="balance"), *router.urls]

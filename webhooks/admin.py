@@ -7,22 +7,10 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 
+from paygate.lib.admin import ReadOnlyAdmin
 from paygate.lib.api import ApiError
 from webhooks import services
 from webhooks.models import Event, WebhookAttempt, WebhookDelivery
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Logs are written by the services only; here they are looked at."""
-
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Event)

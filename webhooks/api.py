@@ -7,6 +7,8 @@ rotates its secret (operators answer 403 there).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
@@ -19,10 +21,11 @@ from merchants.models import Role
 from paygate.lib.api import ok
 from paygate.lib.permissions import ActionRoles
 from paygate.lib.schema import ErrorEnvelopeSerializer
+from paygate.lib.viewsets import ScopedViewSet
 from webhooks import selectors, services
 from webhooks import serializers as s
-from webhooks.filters import DeliveryFilter
-from webhooks.models import WebhookDelivery
+from webhooks.filters import DeliveryFilter, EventFilter
+from webhooks.models import Event, WebhookDelivery
 
 MERCHANTS = frozenset({Role.MERCHANT})
 TAGS = ["webhooks"]
@@ -126,3 +129,16 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         delivery = services.delivery_retry(delivery=self.get_object(), actor=request.user)
         delivery = self.get_queryset().get(pk=delivery.pk)
         return ok(s.WebhookDeliveryDetailOutput(delivery).data, message="Delivery retried.")
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["events"], summary="List events (the audit timeline)"),
+    retrieve=extend_schema(tags=["events"], summary="Get an event"),
+)
+class EventViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    model = Event
+    serializer_class = s.EventOutput
+    filterset_class = EventFilter
+
+    def scoped_queryset(self, user: Any) -> QuerySet[Event]:
+        return selectors.event_list(user=user)

@@ -1,4 +1,5 @@
-"""Delivery list filters: status, event type, event, merchant (operators), creation date."""
+"""List filters of deliveries (status, event type, event) and events (type, object), both by merchant
+(operators) and creation date."""
 
 from __future__ import annotations
 
@@ -16,3 +17,11 @@ class DeliveryFilter(filters.FilterSet):
     merchant_id = filters.CharFilter(field_name="merchant__public_id", help_text="Operators: one merchant's rows.")
     created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+
+class EventFilter(filters.FilterSet):
+    created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    merchant_id = filters.CharFilter(field_name="merchant__public_id", help_text="Operators: one merchant's rows.")
+    type = filters.CharFilter(help_text="Exact event type, e.g. payment.captured.")
+    object_id = filters.CharFilter(help_text="Public id of the object, e.g. pay_…")

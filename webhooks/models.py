@@ -5,10 +5,9 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from merchants.models import Merchant
+from merchants.models import Merchant, ScopedQuerySet
 from paygate.lib.ids import PublicIdField, unique_public_id
 from paygate.lib.models import TimeStampedModel
-from payments.models import ScopedQuerySet
 
 
 class Event(models.Model):
@@ -20,6 +19,8 @@ class Event(models.Model):
     object_type = models.CharField(max_length=16)
     object_id = models.CharField(max_length=40, help_text="Public id of the object.")
     data = models.JSONField(help_text="The object as the API showed it right after the change.")
+    # A payment's timeline (`GET payments/{id}/`) reads its events through this key. It names the
+    # model by string, so webhooks imports nothing from payments: see docs/layers.md.
     payment = models.ForeignKey(
         "payments.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="events", db_index=False
     )

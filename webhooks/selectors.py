@@ -3,27 +3,29 @@ only its own (another merchant's delivery answers 404)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from rest_framework.exceptions import ValidationError
 
-from merchants.models import Merchant
-from webhooks.models import WebhookAttempt, WebhookDelivery
+from merchants.models import Merchant, User
+from webhooks.models import Event, WebhookAttempt, WebhookDelivery
 
 
-def delivery_list(*, user: Any) -> QuerySet[WebhookDelivery]:
+def event_list(*, user: User) -> QuerySet[Event]:
+    return Event.objects.select_related("merchant").visible_to(user)
+
+
+def delivery_list(*, user: User) -> QuerySet[WebhookDelivery]:
     return WebhookDelivery.objects.visible_to(user).select_related("event", "merchant")
 
 
-def delivery_detail(*, user: Any) -> QuerySet[WebhookDelivery]:
+def delivery_detail(*, user: User) -> QuerySet[WebhookDelivery]:
     return delivery_list(user=user).prefetch_related(
         Prefetch("attempts", queryset=WebhookAttempt.objects.order_by("number"))
     )
 
 
-def webhook_merchant_for(*, user: Any, merchant_id: str | None) -> Merchant:
+def webhook_merchant_for(*, user: User, merchant_id: str | None) -> Merchant:
     """Whose webhook settings to show: a merchant's own; operators name the merchant."""
     if not user.is_operator:
         return user.merchant

@@ -12,7 +12,7 @@ from rest_framework import serializers
 from merchants.models import Merchant
 from paygate.lib.serializers import StrictSerializer
 from webhooks.events import SUBSCRIBABLE_EVENT_TYPE_CHOICES
-from webhooks.models import WebhookAttempt, WebhookDelivery
+from webhooks.models import Event, WebhookAttempt, WebhookDelivery
 from webhooks.safety import UrlRefused, parse_url
 from webhooks.signing import iso8601, payload
 
@@ -133,3 +133,13 @@ class WebhookDeliveryDetailOutput(WebhookDeliveryOutput):
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_payload(self, delivery: WebhookDelivery) -> dict[str, Any]:
         return payload(delivery.event)
+
+
+class EventOutput(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id")
+    merchant_id = serializers.CharField(source="merchant.public_id")
+
+    class Meta:
+        model = Event
+        fields = ["id", "type", "merchant_id", "object_type", "object_id", "actor", "data", "created_at"]
+        read_only_fields = fields

@@ -6,13 +6,14 @@ from webhooks import api
 app_name = "webhooks"
 
 router = SimpleRouter()
-router.register("deliveries", api.DeliveryViewSet, basename="deliveries")
+router.register("events", api.EventViewSet, basename="events")
+router.register("webhooks/deliveries", api.DeliveryViewSet, basename="deliveries")
 
 endpoint = api.WebhookSettingsViewSet
 
 urlpatterns = [
-    path("", endpoint.as_view({"get": "retrieve", "put": "update"}), name="webhooks-settings"),
-    path("test/", endpoint.as_view({"post": "test"}), name="webhooks-test"),
-    path("rotate-secret/", endpoint.as_view({"post": "rotate_secret"}), name="webhooks-rotate-secret"),
+    path("webhooks/", endpoint.as_view({"get": "retrieve", "put": "update"}), name="webhooks-settings"),
+    path("webhooks/test/", endpoint.as_view({"post": "test"}), name="webhooks-test"),
+    path("webhooks/rotate-secret/", endpoint.as_view({"post": "rotate_secret"}), name="webhooks-rotate-secret"),
     *router.urls,
 ]

@@ -3,7 +3,7 @@ from django.db import migrations
 
 def count_existing_rows(apps, schema_editor):
     """Fill the daily counts from the orders, payments and refunds already there."""
-    from analytics.counts import FIGURES, tally_rows
+    from payments.counts import FIGURES, tally_rows
 
     DailyCount = apps.get_model("analytics", "DailyCount")
     tally = tally_rows(

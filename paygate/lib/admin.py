@@ -1,10 +1,24 @@
-"""Admin helpers: soft-deleted rows stay reachable, and can be deleted/restored by action."""
+"""Admin helpers: read-only models; soft-deleted rows stay reachable, and can be deleted/restored by
+action."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin, messages
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows only the services write (money records, events, delivery logs): the admin shows them."""
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
 
 
 class SoftDeleteAdmin(admin.ModelAdmin):

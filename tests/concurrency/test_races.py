@@ -11,12 +11,10 @@ from django.core.management import call_command
 from django.db import close_old_connections, connection
 from rest_framework.test import APIClient
 
-from analytics import counts
-from analytics.models import DailyCount
 from merchants.models import Merchant
 from paygate.lib.api import ApiError
-from payments import services
-from payments.models import Order, Payment, PaymentStatus, Refund, RefundStatus
+from payments import counts, services
+from payments.models import DailyCount, Order, Payment, PaymentStatus, Refund, RefundStatus
 from payments.providers import ensure_default_profiles
 from tests.conftest import API
 from tests.payments.conftest import card_body

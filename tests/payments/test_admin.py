@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from analytics import counts
+from payments import counts
 from payments.models import Order, Payment
 from tests.payments.conftest import create_order, paid_payment
 from webhooks.models import Event

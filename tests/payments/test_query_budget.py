@@ -15,14 +15,15 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from paygate.lib.serializers import render
-from payments.api import payment_detail_queryset
+from payments import selectors
+from payments.models import Payment
 from payments.serializers import OrderOutput, PaymentDetailOutput, PaymentOutput, RefundOutput
 from tests.conftest import API
 from tests.payments.conftest import card_body, create_order, paid_payment
 from webhooks.models import Event
 
 # As measured (JWT auth): lower them when a change saves a query. Each change that moves a figure
-# inserts one daily count row (analytics.counts): order 1, pay 3 (created, authorized, captured),
+# inserts one daily count row (payments.counts): order 1, pay 3 (created, authorized, captured),
 # refund 1 (processed).
 BUDGET = {"order": 7, "pay": 43, "fetch": 5, "refund": 24}
 
@@ -54,7 +55,7 @@ def test_create_order_pay_fetch_refund_stay_within_their_query_budget(merchant_a
 def test_shared_output_serializers_render_what_a_fresh_one_does(merchant_api: APIClient) -> None:
     paid = paid_payment(merchant_api)
     merchant_api.post(f"{API}/refunds/", {"payment_id": paid["id"], "amount": 100}, format="json")
-    payment = payment_detail_queryset().get(public_id=paid["id"])
+    payment = selectors.payment_with_details(payment=Payment.objects.get(public_id=paid["id"]))
     refund = payment.refunds.get()
 
     for serializer, instance in [

@@ -1,4 +1,4 @@
-"""Bulk demo data (payments/seeding.py, seed_demo): the rows the services would write."""
+"""Bulk demo data (payments/seeding/, seed_demo): the rows the services would write."""
 
 from __future__ import annotations
 
@@ -13,10 +13,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, Max, Min, Sum
 
-from analytics import counts
 from merchants.models import Merchant, User
 from paygate.lib.ids import has_prefix, new_id
-from payments import seeding
+from payments import counts, seeding
 from payments.models import (
     Balance,
     LedgerEntry,
@@ -285,8 +284,8 @@ def test_postgres_bulk_load_rebuilds_every_index_and_constraint(monkeypatch: pyt
     call_command("seed_demo", "--force", "--payments", "0", stdout=StringIO())
     shops = [(Merchant.objects.select_related("user").get(user__email=s.email), s) for s in seeding.DEMO_SHOPS]
     before = _index_and_constraint_names()
-    monkeypatch.setattr(seeding, "BULK_LOAD_THRESHOLD", 1)
-    monkeypatch.setattr(seeding, "BATCH_PAYMENTS", 100)  # several batches through the writer thread
+    monkeypatch.setattr(seeding.run, "BULK_LOAD_THRESHOLD", 1)
+    monkeypatch.setattr(seeding.generator, "BATCH_PAYMENTS", 100)  # several batches through the writer thread
     phases = []
 
     result = seeding.payments_seed(
@@ -316,7 +315,7 @@ def test_postgres_bulk_load_next_to_existing_rows_keeps_them_and_vacuums(monkeyp
     call_command("seed_demo", "--force", "--payments", "40", stdout=StringIO())
     shops = [(Merchant.objects.select_related("user").get(user__email=s.email), s) for s in seeding.DEMO_SHOPS]
     kept = set(Payment.objects.values_list("public_id", flat=True))
-    monkeypatch.setattr(seeding, "BULK_LOAD_THRESHOLD", 1)
+    monkeypatch.setattr(seeding.run, "BULK_LOAD_THRESHOLD", 1)
     phases = []
 
     seeding.payments_seed(
@@ -335,7 +334,7 @@ def test_postgres_bulk_load_next_to_existing_rows_keeps_them_and_vacuums(monkeyp
 def test_postgres_a_failed_write_leaves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     call_command("seed_demo", "--force", "--payments", "0", stdout=StringIO())
     shops = [(Merchant.objects.select_related("user").get(user__email=s.email), s) for s in seeding.DEMO_SHOPS]
-    monkeypatch.setattr(seeding, "BATCH_PAYMENTS", 50)
+    monkeypatch.setattr(seeding.generator, "BATCH_PAYMENTS", 50)
     original = seeding._Sink.consume
     calls = []
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from analytics.counts import compact
+from payments.counts import compact
 from payments.services import stuck_work_sweep
 from webhooks.services import deliveries_sweep
 

@@ -6,8 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
-from merchants.management.commands.seed_demo import DEMO_API_KEY_ID, DEMO_API_SECRET, DEMO_USERS
 from merchants.models import Merchant, User
+from payments.management.commands.seed_demo import DEMO_API_KEY_ID, DEMO_API_SECRET, DEMO_USERS
 from tests.conftest import API
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from analytics import counts
 from merchants.models import Merchant
+from payments import counts
 from payments.models import Order, Payment, Refund
 
 SHOWN = 20

@@ -24,8 +24,7 @@ from django.db import models, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
-from analytics.models import DailyCount
-from payments.models import Order, Payment, PaymentStatus, Refund, RefundStatus
+from payments.models import DailyCount, Order, Payment, PaymentStatus, Refund, RefundStatus
 
 # Counts of rows, and amounts in minor units of the row's currency (never added across currencies).
 COUNTS = ("orders", "payments", "successful_payments", "failed_payments", "canceled_payments", "refunds")

@@ -1,0 +1,107 @@
+"""Reads of payments: what a user may see, loaded the way the API (and the portal) show it.
+
+Every list and look-up of orders, payments, refunds, ledger entries and payouts starts here and
+goes through `visible_to` (merchants.models.ScopedQuerySet): operators see every merchant's rows,
+a merchant only its own, so another merchant's id answers 404. The `*_with_details` reads
+re-read a row a service has just written (already known to be visible) for its answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+from rest_framework.exceptions import ValidationError
+
+from merchants.models import Merchant, Role, ScopedQuerySet, User
+from payments.models import Balance, LedgerEntry, Order, Payment, PaymentStatus, Payout, ProviderAttempt, Refund
+from webhooks.models import Event
+
+# --- orders -------------------------------------------------------------------------------------
+
+
+def order_list(*, user: User) -> QuerySet[Order]:
+    return Order.objects.select_related("merchant").visible_to(user)
+
+
+def order_payments(*, order: Order) -> QuerySet[Payment]:
+    """The payments of an order the caller may see."""
+    return _payments().filter(order=order)
+
+
+# --- payments -----------------------------------------------------------------------------------
+
+
+def _payments() -> ScopedQuerySet:
+    return Payment.objects.select_related("order", "merchant").prefetch_related(
+        Prefetch("attempts", queryset=ProviderAttempt.objects.order_by("sequence"))
+    )
+
+
+def _payment_details() -> ScopedQuerySet:
+    return _payments().prefetch_related(
+        Prefetch("refunds", queryset=Refund.objects.select_related("payment")),
+        Prefetch("events", queryset=Event.objects.order_by("id")),
+    )
+
+
+def payment_list(*, user: User) -> QuerySet[Payment]:
+    """Payments with their order, merchant and provider attempts."""
+    return _payments().visible_to(user)
+
+
+def payment_detail(*, user: User) -> QuerySet[Payment]:
+    """Payments as `payment_list`, with their refunds and timeline (events) too."""
+    return _payment_details().visible_to(user)
+
+
+def payment_with_details(*, payment: Payment) -> Payment:
+    return _payment_details().get(pk=payment.pk)
+
+
+# --- refunds ------------------------------------------------------------------------------------
+
+
+def refund_list(*, user: User) -> QuerySet[Refund]:
+    return Refund.objects.select_related("payment").visible_to(user)
+
+
+def refund_with_payment(*, refund: Refund) -> Refund:
+    return Refund.objects.select_related("payment").get(pk=refund.pk)
+
+
+# --- balance, ledger, payouts -------------------------------------------------------------------
+
+
+def balance_merchant_for(*, user: User, merchant_id: str | None) -> Merchant:
+    """Whose balance to show: a merchant's own; operators name the merchant."""
+    if user.role == Role.MERCHANT:
+        return user.merchant
+    if not merchant_id:
+        raise ValidationError({"merchant_id": ["Operators must say whose balance to show."]})
+    return get_object_or_404(Merchant.objects.all(), public_id=merchant_id)
+
+
+def balances(*, merchant: Merchant) -> list[dict[str, Any]]:
+    """Per currency, sorted: `available` (the ledger's balance) and `pending` (authorized, not yet
+    captured)."""
+    available = dict(Balance.objects.filter(merchant=merchant).values_list("currency", "available"))
+    pending = dict(
+        Payment.objects.filter(merchant=merchant, status=PaymentStatus.AUTHORIZED)
+        .values_list("currency")
+        .annotate(total=Sum("amount"))
+        .values_list("currency", "total")
+    )
+    return [
+        {"currency": c, "available": available.get(c, 0), "pending": pending.get(c, 0)}
+        for c in sorted(set(available) | set(pending))
+    ]
+
+
+def ledger_list(*, user: User) -> QuerySet[LedgerEntry]:
+    return LedgerEntry.objects.all().visible_to(user)
+
+
+def payout_list(*, user: User) -> QuerySet[Payout]:
+    return Payout.objects.select_related("merchant").visible_to(user)
