@@ -115,3 +115,14 @@ def merchant_delete_account(*, user: User) -> None:
     user.mark_deleted()
     user.save()
     revoke_refresh_tokens(user=user)
+
+
+@transaction.atomic
+def merchant_update_profile(*, merchant: Merchant, name: str, business_name: str) -> Merchant:
+    """The names a merchant shows: its owner's name and its business name."""
+    merchant = Merchant.objects.select_for_update().select_related("user").get(pk=merchant.pk)
+    merchant.user.name = name
+    merchant.user.save(update_fields=["name", "updated_at"])
+    merchant.business_name = business_name
+    merchant.save(update_fields=["business_name", "updated_at"])
+    return merchant

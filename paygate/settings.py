@@ -110,6 +110,8 @@ INSTALLED_APPS = [
     "payments",
     "webhooks",
     "analytics",
+    "ui",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -219,7 +221,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "portal-auth:login"
+LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 

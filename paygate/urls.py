@@ -20,7 +20,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("portal/", include("merchants.portal_urls")),
+    path("portal/", include("portal.urls")),
     path("admin/", admin.site.urls),
     path("paygate/api/v1/", include(api_v1)),
     path("paygate/api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
