@@ -19,7 +19,11 @@ from webhooks import services as hooks
 from webhooks.events import EVENT_TYPE_CHOICES
 from webhooks.models import DeliveryStatus
 
-NO_STORE = {"Cache-Control": "no-store"}
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    """A page that shows a secret once must not be kept by the browser or a proxy."""
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _page(request: PortalRequest, **extra: Any) -> dict[str, Any]:
@@ -66,7 +70,7 @@ def api_key_rotate(request: PortalRequest) -> HttpResponse:
     request.merchant.refresh_from_db()
     messages.success(request, "API key rotated. The old key no longer works.")
     context = _page(request, new_key={"id": credentials.key_id, "secret": credentials.secret})
-    return render(request, "portal/developers.html", context, headers=NO_STORE)
+    return _no_store(render(request, "portal/developers.html", context))
 
 
 @require_POST
@@ -94,7 +98,7 @@ def webhook_secret_rotate(request: PortalRequest) -> HttpResponse:
     request.merchant.refresh_from_db()
     messages.success(request, "Signing secret rotated.")
     context = _page(request, new_webhook_secret=rotated)
-    return render(request, "portal/developers.html", context, headers=NO_STORE)
+    return _no_store(render(request, "portal/developers.html", context))
 
 
 @require_POST

@@ -15,7 +15,7 @@ from paygate.lib.api import ApiError, ErrorCode
 from paygate.lib.money import format_amount, to_decimal
 from payments import selectors, services
 from payments.filters import PaymentFilter
-from payments.models import Payment, PaymentStatus
+from payments.models import Payment, PaymentStatus, RefundStatus
 from portal.access import PortalRequest, merchant_required
 from portal.forms import CaptureForm, RefundForm, parse_amount, service_error_text
 from portal.listing import PaymentListForm, filtered
@@ -155,6 +155,10 @@ def payment_refund(request: PortalRequest, payment_id: str) -> HttpResponse:
         created = services.refund_create(
             payment=payment, amount=amount, reason=form.cleaned_data["reason"], actor=request.user
         )
-        return f"Refund of {format_amount(created.amount, created.currency)} {created.get_status_display().lower()}."
+        created.refresh_from_db()  # processing may have finished already (immediate task backend)
+        refunded = format_amount(created.amount, created.currency)
+        if created.status == RefundStatus.PENDING:
+            return f"Refund of {refunded} requested; it is being processed."
+        return f"Refund of {refunded} {created.get_status_display().lower()}."
 
     return _act(request, payment_id, refund, form_name="refund_form", form=form)
