@@ -210,6 +210,7 @@ RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 RATELIMIT_VIEW = "paygate.views.ratelimited"
 RATELIMIT_LOGIN = env_str("RATELIMIT_LOGIN", "5/m")
 RATELIMIT_REGISTER = env_str("RATELIMIT_REGISTER", "20/h")
+RATELIMIT_REQUEST_BIN = env_str("RATELIMIT_REQUEST_BIN", "120/m")
 # ratelimit.E003/W001 only know the cache backends of their release; paygate.checks enforces
 # the rule that matters (a shared cache when several processes serve requests).
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]

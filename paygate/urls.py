@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from paygate import views
 from paygate.lib.ratelimits import rate_limit
+from portal.views.tools import request_bin_receive
 
 # The admin login is a password form like any other: same limit as the API and portal logins.
 admin.site.login = rate_limit(group="admin-login", rate="RATELIMIT_LOGIN")(admin.site.login)
@@ -21,6 +22,7 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("portal/", include("portal.urls")),
+    path("bin/<str:token>/", request_bin_receive, name="request-bin"),
     path("admin/", admin.site.urls),
     path("paygate/api/v1/", include(api_v1)),
     path("paygate/api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

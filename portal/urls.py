@@ -1,7 +1,7 @@
 from django.urls import path
 
 from portal.access import merchant_required
-from portal.views import account, auth, balance, dashboard, developers, orders, payments
+from portal.views import account, auth, balance, dashboard, developers, orders, payments, tools
 
 app_name = "portal"
 
@@ -31,6 +31,9 @@ urlpatterns = [
     path("developers/webhooks/test/", developers.webhook_test, name="webhook-test"),
     path("developers/deliveries/<str:delivery_id>/", developers.delivery, name="delivery"),
     path("developers/deliveries/<str:delivery_id>/retry/", developers.delivery_retry, name="delivery-retry"),
+    path("developers/debugger/", tools.debugger, name="debugger"),
+    path("developers/request-bin/", tools.request_bin, name="request-bin"),
+    path("developers/request-bin/use/", tools.request_bin_use, name="request-bin-use"),
     path("account/", account.account, name="account"),
     path("account/delete/", account.account_delete, name="account-delete"),
 ]

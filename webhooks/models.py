@@ -125,3 +125,37 @@ class WebhookAttempt(models.Model):
     @property
     def succeeded(self) -> bool:
         return self.response_status is not None and 200 <= self.response_status < 300 and not self.error
+
+
+class RequestBin(models.Model):
+    """A merchant's inbox served by PayGate itself: point the webhook URL at `/bin/<token>/` and
+    watch deliveries arrive before having a server. The token is the only way in; the requests it
+    records are shown only to its merchant."""
+
+    merchant = models.OneToOneField(Merchant, on_delete=models.CASCADE, related_name="request_bin")
+    token = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"request bin of {self.merchant_id}"
+
+
+class BinRequest(models.Model):
+    """One request a bin received, with its signature check. Each bin keeps the newest
+    REQUEST_BIN_KEEP; the oldest are dropped as new ones arrive."""
+
+    bin = models.ForeignKey(RequestBin, on_delete=models.CASCADE, related_name="requests")
+    received_at = models.DateTimeField(auto_now_add=True)
+    method = models.CharField(max_length=8)
+    headers = models.JSONField()
+    body = models.TextField(help_text="The first REQUEST_BIN_BODY_LIMIT characters.")
+    body_truncated = models.BooleanField(default=False)
+    verified = models.BooleanField(default=False)
+    verification = models.CharField(max_length=300, help_text="Why it verifies, or the first check that fails.")
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["bin", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.method} to bin {self.bin_id} at {self.received_at}"

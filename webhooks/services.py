@@ -32,8 +32,17 @@ from merchants.keys import new_webhook_secret
 from merchants.models import Merchant
 from paygate.lib.api import ApiError, ErrorCode
 from webhooks import signing, transport
+from webhooks.debugger import diagnose
 from webhooks.events import TEST_EVENT_TYPE, wants_event
-from webhooks.models import OPEN_STATUSES, DeliveryStatus, Event, WebhookAttempt, WebhookDelivery
+from webhooks.models import (
+    OPEN_STATUSES,
+    BinRequest,
+    DeliveryStatus,
+    Event,
+    RequestBin,
+    WebhookAttempt,
+    WebhookDelivery,
+)
 from webhooks.safety import UrlRefused, check_url_for_save
 
 logger = logging.getLogger("paygate.webhooks")
@@ -454,3 +463,49 @@ def webhook_send_test(*, merchant: Merchant, actor: Any = None) -> WebhookDelive
         actor=actor,
     )
     return event.delivery
+
+
+# --- request bin ----------------------------------------------------------------------------------
+
+REQUEST_BIN_KEEP = 50
+REQUEST_BIN_BODY_LIMIT = 64 * 1024
+# Only these headers are kept: what a developer needs to see, never a cookie or credentials.
+REQUEST_BIN_HEADERS = ("content-type", "content-length", "user-agent", "webhook-id", "webhook-timestamp",
+                       "webhook-signature")  # fmt: skip
+
+
+def request_bin_open(*, merchant: Merchant) -> RequestBin:
+    """The merchant's bin, made on first use."""
+    bin_, _ = RequestBin.objects.get_or_create(merchant=merchant, defaults={"token": secrets.token_urlsafe(24)})
+    return bin_
+
+
+@transaction.atomic
+def request_bin_record(*, token: str, method: str, headers: dict[str, str], body: bytes) -> BinRequest | None:
+    """Record a request sent to a bin and check its signature with the merchant's secrets; None
+    for an unknown token. The bin is locked while the oldest requests are dropped, so concurrent
+    requests never leave more than REQUEST_BIN_KEEP."""
+    bin_ = RequestBin.objects.select_for_update().select_related("merchant").filter(token=token).first()
+    if bin_ is None or bin_.merchant.deleted:
+        return None
+    text = body.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+    kept = {name: headers[name] for name in REQUEST_BIN_HEADERS if name in headers}
+    merchant = bin_.merchant
+    checks = [
+        diagnose(headers=kept, body=text, secret=secret, merchant=merchant)
+        for secret in signing.signing_secrets(merchant, now=timezone.now())
+    ]
+    verified = next((d for d in checks if d.verified), None)
+    summary = "Verified with your signing secret." if verified else (checks[0].summary if checks else NO_SECRET)
+    entry = BinRequest.objects.create(
+        bin=bin_,
+        method=method[:8],
+        headers=kept,
+        body=text[:REQUEST_BIN_BODY_LIMIT],
+        body_truncated=len(text) > REQUEST_BIN_BODY_LIMIT,
+        verified=verified is not None,
+        verification=summary[:300],
+    )
+    stale = BinRequest.objects.filter(bin=bin_).order_by("-id").values_list("pk", flat=True)[REQUEST_BIN_KEEP:]
+    BinRequest.objects.filter(pk__in=list(stale)).delete()
+    return entry

@@ -16,7 +16,9 @@ from django_ratelimit.core import get_usage
 from django_ratelimit.exceptions import Ratelimited
 
 
-def rate_limit(*, group: str, rate: str | Callable[..., str], key: str = "ip", method: str = "POST") -> Callable:
+def rate_limit(
+    *, group: str, rate: str | Callable[..., str], key: str = "ip", method: str | list[str] = "POST"
+) -> Callable:
     """Decorate a view function (use `method_decorator` on class views)."""
 
     def decorator(view: Callable) -> Callable:

@@ -21,6 +21,8 @@ PAGES = [
     "/portal/developers/",
     "/portal/account/",
     "/portal/password/",
+    "/portal/developers/debugger/",
+    "/portal/developers/request-bin/",
 ]
 ACTIONS = [
     "/portal/balance/payouts/",
@@ -29,6 +31,8 @@ ACTIONS = [
     "/portal/developers/webhooks/secret/rotate/",
     "/portal/developers/webhooks/test/",
     "/portal/account/delete/",
+    "/portal/developers/request-bin/use/",
+    "/portal/developers/debugger/",
 ]
 
 
