@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,3 +42,25 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             "--no-first-run",
         ],
     }
+
+
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+AXE = importlib.resources.files("pytest_playwright_axe").joinpath("resources/axe.min.js").read_text()
+
+
+def shoot(page: Any, name: str) -> None:
+    """A full-page screenshot for a reviewer's eyes: tests/e2e/screenshots/<name>.png."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def axe_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now (axe is loaded by the
+    test driver, outside the page's CSP, from the copy pytest-playwright-axe ships)."""
+    page.evaluate(AXE)
+    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result
+        if v["impact"] in ("serious", "critical")
+    ]
