@@ -154,3 +154,11 @@ def test_page_queries_do_not_grow_with_the_rows(portal: Client, merchant_api: AP
 def test_a_payment_detail_query_count_is_bounded(portal: Client, paid, django_assert_max_num_queries) -> None:
     with django_assert_max_num_queries(14):
         assert portal.get(f"/portal/payments/{paid['id']}/").status_code == 200
+
+
+def test_the_detail_opens_as_a_side_panel_from_the_list(portal: Client, paid) -> None:
+    listing = html(portal.get("/portal/payments/"))
+    panel = html(portal.get(f"/portal/payments/{paid['id']}/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="payment-panel"))
+
+    assert f'hx-get="/portal/payments/{paid["id"]}/" hx-target="#payment-panel"' in listing
+    assert "<html" not in panel and "Open full page" in panel and "Refund payment" in panel
