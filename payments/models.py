@@ -60,6 +60,13 @@ class Order(SoftDeleteModel, TimeStampedModel):
             # orders of a period: deleted orders are never listed or counted.
             models.Index(fields=["merchant", "created_at"], condition=Q(deleted=False), name="order_merchant_live_idx"),
             models.Index(fields=["receipt"], name="order_receipt_idx"),
+            # A merchant's orders filtered by status and currency (the portal's order filters): the
+            # count and the newest page from the index, not from every order of the merchant.
+            models.Index(
+                fields=["merchant", "status", "currency", "created_at"],
+                condition=Q(deleted=False),
+                name="order_merchant_status_idx",
+            ),
         ]
         constraints = [
             unique_public_id(),
@@ -203,6 +210,9 @@ class Payment(SoftDeleteModel, TimeStampedModel):
             ),
             # The list filtered by provider (three values: a plain index on it would not help).
             models.Index(fields=["provider", "created_at"], condition=Q(deleted=False), name="payment_provider_idx"),
+            # One merchant's list sorted by amount (the portal's "Largest amount", `sort=-amount`):
+            # its first page read from the index instead of sorting all the merchant's payments.
+            models.Index(fields=["merchant", "amount"], condition=Q(deleted=False), name="payment_merchant_amount_idx"),
         ]
         constraints = [
             unique_public_id(),
