@@ -41,7 +41,10 @@ class Browser:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), "Accept": "text/html"}
         if body is not None:
-            headers |= {"Content-Type": "application/x-www-form-urlencoded", "Referer": f"http://127.0.0.1:{self.port}/"}
+            headers |= {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Referer": f"http://127.0.0.1:{self.port}/",
+            }
         began = time.perf_counter()
         connection.request(method, path, body, headers)
         response = connection.getresponse()
@@ -127,7 +130,9 @@ def main() -> None:
     under = sum(1 for numbers in results.values() if numbers["p50"] < target)
     print(f"\n{under} of {len(results)} pages under {target:.0f} ms at p50")
     if args.json:
-        Path(args.json).write_text(json.dumps({"merchant_payments": rows, "target": target, "pages": results}, indent=2))
+        Path(args.json).write_text(
+            json.dumps({"merchant_payments": rows, "target": target, "pages": results}, indent=2)
+        )
 
 
 if __name__ == "__main__":
