@@ -30,8 +30,8 @@ fmt: setup ## Format and fix with ruff
 	.venv/bin/ruff format .
 	.venv/bin/ruff check --fix .
 
-worker: setup ## Run a task worker (db_worker)
-	DEBUG=$${DEBUG:-true} $(PY) manage.py db_worker --no-reload
+worker: setup ## Run a task worker (woken as soon as a task is queued)
+	DEBUG=$${DEBUG:-true} $(PY) manage.py worker
 
 migrate: setup ## Apply migrations
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate

@@ -14,7 +14,7 @@ $PY manage.py migrate --no-input -v 0
 $PY manage.py seed_demo
 
 mkdir -p .run
-$PY manage.py db_worker --no-reload >>.run/worker.log 2>&1 &
+$PY manage.py worker >>.run/worker.log 2>&1 &
 worker=$!
 # The janitor re-queues work a dead worker left behind; cron would run it in production.
 ( while sleep 60; do $PY manage.py janitor >>.run/janitor.log 2>&1 || true; done ) &

@@ -107,7 +107,7 @@ def live_sqlite(tmp_path: Path):
     logs = {name: (tmp_path / f"{name}.log").open("w") for name in ("server", "worker")}
     commands = {
         "server": ["runserver", f"127.0.0.1:{port}", "--noreload"],
-        "worker": ["db_worker", "--no-reload", "--interval", "0.1"],
+        "worker": ["worker"],
     }
     processes = [
         subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=env, stdout=logs[name], stderr=logs[name])
