@@ -108,7 +108,7 @@ def _form_errors(detail: Any, path: tuple[str, ...] = ()) -> dict[str, str]:
         first = detail[0]
         if isinstance(first, dict | list):
             return _form_errors(first, path)
-        field = FORM_FIELDS.get(path, "__all__")
+        field = FORM_FIELDS.get(path, "form")
         if field == "expiry" and path[-1] == "exp_month":
             errors[field] = "Enter the expiry as MM / YY."
         else:
@@ -170,7 +170,7 @@ def checkout_page(request: HttpRequest, order_id: str) -> HttpResponse:
     except ApiError as exc:
         if exc.error.status == 409:
             return _closed(request, order, message=exc.message, status=409)
-        return _page(request, order, errors={"__all__": exc.message}, typed=typed, status=exc.error.status)
+        return _page(request, order, errors={"form": exc.message}, typed=typed, status=exc.error.status)
     url = reverse("checkout:payment", args=[order.public_id, payment.public_id])
     return redirect(_with_query(url, embed_params(request, order.merchant)))
 

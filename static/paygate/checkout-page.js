@@ -93,6 +93,13 @@
   var VPA = /^[\w.\-]{2,64}@[A-Za-z][A-Za-z0-9]{1,32}$/;
   var upi = document.getElementById("form-upi");
   if (upi) {
+    document.addEventListener("click", function (event) {
+      var fill = event.target.closest("[data-fill-vpa]");
+      if (!fill) return;
+      selectTab("upi");
+      upi.querySelector('input[name="vpa"]').value = fill.getAttribute("data-fill-vpa");
+      upi.querySelector('input[name="vpa"]').focus();
+    });
     upi.querySelector('input[name="vpa"]').addEventListener("blur", function (event) {
       var value = event.target.value.trim();
       fieldError(upi, "vpa", value && !VPA.test(value) ? "Enter a UPI ID such as name@bank." : "");
