@@ -1,10 +1,15 @@
 from django.urls import path
 
-from checkout import views
+from checkout import demo, views
 
 app_name = "checkout"
 
 urlpatterns = [
     path("checkout/<str:order_id>/", views.checkout_page, name="page"),
     path("checkout/<str:order_id>/payments/<str:payment_id>/", views.payment_page, name="payment"),
+]
+
+urlpatterns += [
+    path("demo/shop/", demo.shop, name="demo-shop"),
+    path("demo/shop/return/", demo.shop_return, name="demo-shop-return"),
 ]

@@ -13,6 +13,11 @@
     if (parentOrigin && window.parent !== window) window.parent.postMessage(message, parentOrigin);
   }
 
+  // Escape inside the frame closes checkout.js's modal as it does outside.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") tell({ type: "paygate:dismiss" });
+  });
+
   window.addEventListener("message", function (event) {
     if (!parentOrigin || event.origin !== parentOrigin || event.source !== window.parent) return;
     if (event.data && event.data.type === "paygate:ping") tell({ type: "paygate:ready" });
