@@ -58,7 +58,9 @@ class CheckoutPaymentInput(PaymentCreateInput):
 
 def order_for_payer(order_id: str, *, key: str = "") -> Order:
     """The order behind a checkout (404 when unknown, deleted, or not the given key's merchant)."""
-    order = Order.objects.select_related("merchant").filter(public_id=order_id, merchant__deleted=False).first()
+    order = (
+        Order.objects.select_related("merchant", "product").filter(public_id=order_id, merchant__deleted=False).first()
+    )
     if order is None or (key and order.merchant.api_key_id != key):
         raise Http404("No such order.")
     return order

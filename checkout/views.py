@@ -23,6 +23,7 @@ from checkout import payer
 from merchants.models import Merchant
 from paygate.lib.api import ApiError
 from paygate.lib.ratelimits import rate_limit
+from payments import catalog, selectors
 from payments.models import Method, Order
 from payments.regions import COUNTRY_REGION
 
@@ -193,3 +194,20 @@ def payment_page(request: HttpRequest, order_id: str, payment_id: str) -> HttpRe
         "status_url": reverse("checkout-api:payment", args=[payment_id]),
     }
     return secure(render(request, "checkout/result.html", context), payment.merchant)
+
+
+@rate_limit(group="checkout-pay", rate="RATELIMIT_CHECKOUT_PAY", method="GET")
+@require_http_methods(["GET"])
+def payment_link(request: HttpRequest, link_id: str) -> HttpResponse:
+    """A payment link: a new order for one unit (or the fixed amount), then the hosted checkout.
+    Deactivated or expired links answer 410, a sold-out product 409, each with a page saying so."""
+    link = selectors.payment_link_public(link_id=link_id)
+    if link is None:
+        raise Http404("No such payment link.")
+    try:
+        order = catalog.payment_link_order_create(link=link)
+    except ApiError as exc:
+        context = {"merchant": link.merchant, "link": link, "message": exc.message}
+        response = render(request, "checkout/link_closed.html", context, status=exc.error.status)
+        return secure(response, link.merchant)
+    return redirect("checkout:page", order.public_id)

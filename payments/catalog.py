@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from merchants.models import Merchant, User
 from paygate.lib.api import ApiError, ErrorCode
-from paygate.lib.money import check_amount
+from paygate.lib.money import MoneyError, check_amount
 from paygate.lib.serializers import render
 from payments import services
 from payments.models import Order, PaymentLink, Product
@@ -46,7 +46,10 @@ def product_update(
     the row lock, so it never races with payers taking units."""
     product = lock_product(product.pk)
     if price is not None:
-        check_amount(price, product.currency)
+        try:
+            check_amount(price, product.currency)
+        except MoneyError as exc:
+            raise ApiError(str(exc), error=ErrorCode.VALIDATION_ERROR, meta={"fields": {"price": [str(exc)]}}) from None
         product.price = price
     if name is not None:
         product.name = name
