@@ -171,3 +171,15 @@ def test_stock_is_taken_by_a_payment_given_back_on_failure_and_sold_out_at_zero(
     types = list(Event.objects.filter(type__startswith="product.stock").values_list("data__stock", flat=True))
     assert sorted(types) == [0, 0, 1]
     assert Event.objects.filter(type="payment_link.paid", object_id=link["id"]).count() == 1
+
+
+def test_an_unavailable_link_raises_its_error_code(merchant: Merchant) -> None:
+    link = catalog.payment_link_create(merchant=merchant, amount=100, currency="GBP")
+    catalog.payment_link_deactivate(link=link)
+
+    try:
+        catalog.payment_link_order_create(link=catalog.PaymentLink.objects.get(pk=link.pk))
+    except catalog.ApiError as exc:
+        assert (exc.error.code, exc.error.status) == (1025, 410)
+    else:
+        raise AssertionError("a deactivated link made an order")
