@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import Http404
+from rest_framework import serializers
 
 from checkout.signature import checkout_signature
 from merchants.keys import checkout_signing_key
@@ -50,8 +51,6 @@ class CheckoutPaymentInput(PaymentCreateInput):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         customer = attrs.get("customer") or {}
         if not customer.get("country"):
-            from rest_framework import serializers
-
             raise serializers.ValidationError({"customer": {"country": ["Choose your country."]}})
         return super().validate(attrs)
 

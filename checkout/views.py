@@ -151,6 +151,7 @@ def _closed(request: HttpRequest, order: Order, *, message: str, status: int) ->
 # A payer has no session and no ambient authority here to protect, and the page runs inside the
 # merchant's iframe where PayGate's cookies are third-party: a CSRF token cannot work, nor is needed.
 @csrf_exempt
+@rate_limit(group="checkout-read", rate="RATELIMIT_CHECKOUT_READ", method="GET")
 @rate_limit(group="checkout-pay", rate="RATELIMIT_CHECKOUT_PAY")
 @require_http_methods(["GET", "POST"])
 def checkout_page(request: HttpRequest, order_id: str) -> HttpResponse:

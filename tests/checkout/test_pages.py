@@ -166,3 +166,14 @@ def test_demo_shop_creates_the_order_and_verifies_the_signature(client: Client, 
     bad = client.post("/demo/shop/return/", {"order_id": order_id, "payment_id": payment_id, "signature": "0" * 64})
     assert bad.status_code == 400 and "Signature refused" in bad.content.decode()
     assert Order.objects.get(public_id=order_id).amount == 1250
+
+
+def test_page_posts_are_rate_limited_per_ip(client: Client, order: Order, settings) -> None:
+    settings.RATELIMIT_CHECKOUT_PAY = "1/m"
+    client.post(f"/checkout/{order.public_id}/", CARD_FORM | {"number": "4000 0000 0000 0002"})
+
+    response = client.post(f"/checkout/{order.public_id}/", CARD_FORM)
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert Payment.objects.count() == 1
