@@ -96,9 +96,29 @@ def test_a_declined_card_shows_the_failure_and_try_again_succeeds(
     assert statuses == ["captured", "failed"]
 
 
-def test_upi_succeeds_on_an_inr_order_and_escape_dismisses(page: Page, live_server, demo_merchant: Merchant) -> None:
+def test_upi_succeeds_on_an_inr_order_and_the_modal_keeps_focus_and_ignores_strangers(
+    page: Page, live_server, demo_merchant: Merchant
+) -> None:
     page.set_viewport_size({"width": 1200, "height": 860})
     page.goto(f"{live_server.url}/demo/shop/")
+
+    page.get_by_role("button", name="Buy darjeeling first flush").click()
+    checkout_frame(page)
+    # focus starts on the close button and stays in the dialog
+    close = page.get_by_role("button", name="Close checkout")
+    expect(close).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator("iframe[title='PayGate checkout']")).to_be_focused()
+    # a message that is not from the checkout's own frame is ignored, even from PayGate's origin
+    page.evaluate(
+        "window.postMessage({type: 'paygate:success', payment_id: 'pay_forged', order_id: 'x', signature: 'y'}, '*')"
+    )
+    page.wait_for_timeout(1500)
+    expect(page.get_by_role("dialog")).to_be_visible()
+    expect(page.locator("[data-demo-result]")).to_have_count(0)
+    close.click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page.locator("[data-shop-status]")).to_contain_text("Checkout closed")
 
     page.get_by_role("button", name="Buy darjeeling first flush").click()
     checkout_frame(page)
