@@ -17,7 +17,7 @@ from checkout.signature import verify_checkout_signature
 from merchants.keys import checkout_signing_key
 from merchants.models import Merchant
 from paygate.lib.ratelimits import rate_limit
-from payments import services
+from payments import selectors, services
 from payments.management.commands.seed_demo import DEMO_API_KEY_ID
 from payments.models import Payment
 
@@ -51,7 +51,9 @@ def demo_merchant() -> Merchant:
 def shop(request: HttpRequest) -> HttpResponse:
     merchant = demo_merchant()
     if request.method == "GET":
-        return render(request, "checkout/demo_shop.html", {"merchant": merchant, "catalogue": CATALOGUE})
+        links = selectors.payment_link_list(user=merchant.user).filter(active=True, product__isnull=False)[:3]
+        context = {"merchant": merchant, "catalogue": CATALOGUE, "links": links}
+        return render(request, "checkout/demo_shop.html", context)
     item = ITEMS.get(request.POST.get("sku", ""))
     if item is None:
         raise Http404("No such item.")

@@ -1,5 +1,5 @@
-"""The hosted checkout pages: they work as plain form posts, and checkout.js-free JavaScript
-(static/paygate/checkout-page.js) only makes them smoother (live checks, polling in place).
+"""The hosted checkout pages. They work as plain form posts; the page's own script
+(static/paygate/checkout-page.js) only makes them smoother (live checks, JSON submission, polling).
 
 Headers: `Referrer-Policy: no-referrer` (the order id in the URL stays here), and a CSP whose
 `frame-ancestors` is PayGate itself plus the merchant's `checkout_allowed_origins`.

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
@@ -12,7 +14,7 @@ from checkout.signature import checkout_signature
 from merchants import services as merchant_services
 from merchants.keys import checkout_signing_key
 from merchants.models import Merchant
-from payments.models import Order, Payment
+from payments.models import Order, Payment, PaymentLink, Product
 from tests.checkout.conftest import CHECKOUT, card_body, new_order
 
 CARD_FORM = {"method": "card", "number": "4242 4242 4242 4242", "expiry": "12 / 30", "cvc": "123",
@@ -177,3 +179,16 @@ def test_page_posts_are_rate_limited_per_ip(client: Client, order: Order, settin
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
     assert Payment.objects.count() == 1
+
+
+def test_seeded_demo_shop_offers_its_payment_link_until_sold_out(client: Client, db: None) -> None:
+    call_command("seed_demo", "--payments", "0", "--force", stdout=StringIO())
+    link = PaymentLink.objects.get()
+    assert Product.objects.get().stock == 5
+
+    page = client.get("/demo/shop/").content.decode()
+    assert "Limited-edition print" in page and f"/pay/{link.public_id}/" in page and "5 left" in page
+
+    Product.objects.update(stock=0)
+    sold_out = client.get(f"/pay/{link.public_id}/")
+    assert sold_out.status_code == 409 and "sold out" in sold_out.content.decode()
