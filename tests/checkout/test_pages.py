@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
@@ -14,7 +12,8 @@ from checkout.signature import checkout_signature
 from merchants import services as merchant_services
 from merchants.keys import checkout_signing_key
 from merchants.models import Merchant
-from payments.models import Order, Payment, PaymentLink, Product
+from payments import catalog
+from payments.models import Order, Payment, Product
 from tests.checkout.conftest import CHECKOUT, card_body, new_order
 
 CARD_FORM = {"method": "card", "number": "4242 4242 4242 4242", "expiry": "12 / 30", "cvc": "123",
@@ -181,10 +180,13 @@ def test_page_posts_are_rate_limited_per_ip(client: Client, order: Order, settin
     assert Payment.objects.count() == 1
 
 
-def test_seeded_demo_shop_offers_its_payment_link_until_sold_out(client: Client, db: None) -> None:
-    call_command("seed_demo", "--payments", "0", "--force", stdout=StringIO())
-    link = PaymentLink.objects.get()
-    assert Product.objects.get().stock == 5
+def test_demo_shop_offers_the_demo_merchants_product_links_until_sold_out(client: Client, merchant: Merchant) -> None:
+    merchant.api_key_id = "key_DemoMerchant00000001"
+    merchant.save()
+    product = catalog.product_create(
+        merchant=merchant, name="Limited-edition print", price=4500, currency="GBP", stock=5
+    )
+    link = catalog.payment_link_create(merchant=merchant, product=product)
 
     page = client.get("/demo/shop/").content.decode()
     assert "Limited-edition print" in page and f"/pay/{link.public_id}/" in page and "5 left" in page

@@ -18,8 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from merchants import services
 from merchants.models import Merchant, Role, User
-from payments import catalog
-from payments.models import Payment, Product
+from payments.models import Payment
 from payments.seeding import DEMO_MERCHANT_PASSWORD, DEMO_SHOPS, DemoShop, payments_seed
 
 
@@ -40,8 +39,6 @@ DEMO_BUSINESS_NAME = "Demo Store"
 # Fixed so the printed credentials stay true across runs. Demo data only: never seed production.
 DEMO_API_KEY_ID = "key_DemoMerchant00000001"
 DEMO_API_SECRET = "sk_DemoSecretDoNotUseInProduction01"  # noqa: S105
-DEMO_PRODUCT_NAME = "Limited-edition print"
-DEMO_PRODUCT_STOCK = 5
 DEFAULT_PAYMENTS = 300
 DEFAULT_SEED = 42
 
@@ -78,7 +75,6 @@ class Command(BaseCommand):
             self.stderr.write("--payments must be >= 0 and --days >= 1")
             sys.exit(2)
         self.seed_accounts()
-        self.seed_catalog()
         shops = self.seed_shops()
         self.seed_payments(shops, **{k: options[k] for k in ("payments", "seed", "days", "append")})
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
@@ -110,17 +106,6 @@ class Command(BaseCommand):
         else:
             services.operator_create(email=demo.email, password=demo.password, name=demo.name, role=demo.role)
         return True
-
-    def seed_catalog(self) -> None:
-        """A product with a little stock and its payment link, to try selling out by hand."""
-        merchant = Merchant.objects.filter(api_key_id=DEMO_API_KEY_ID).first()
-        if merchant is None or Product.objects.all_with_deleted().filter(merchant=merchant).exists():
-            return
-        product = catalog.product_create(
-            merchant=merchant, name=DEMO_PRODUCT_NAME, price=4500, currency="GBP", stock=DEMO_PRODUCT_STOCK
-        )
-        link = catalog.payment_link_create(merchant=merchant, product=product, description="Signed, numbered edition")
-        self.stdout.write(f"  demo product {product.public_id} ({DEMO_PRODUCT_STOCK} in stock): /pay/{link.public_id}/")
 
     def seed_shops(self) -> list[tuple[Merchant, DemoShop]]:
         """The other demo merchants (same password as the demo merchant), so operator views have company."""
