@@ -183,3 +183,14 @@ def test_an_unavailable_link_raises_its_error_code(merchant: Merchant) -> None:
         assert (exc.error.code, exc.error.status) == (1025, 410)
     else:
         raise AssertionError("a deactivated link made an order")
+
+
+def test_payment_link_visits_are_rate_limited_per_ip(merchant_api: APIClient, client: Client, settings) -> None:
+    settings.RATELIMIT_CHECKOUT_PAY = "1/m"
+    link = create_link(merchant_api, amount=100, currency="GBP")
+    assert client.get(link["url"]).status_code == 302
+
+    response = client.get(link["url"])
+
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert Order.objects.count() == 1
