@@ -14,6 +14,7 @@ from merchants.models import Merchant
 from payments import services
 from payments.models import Order, PaymentStatus
 from payments.providers import ensure_default_profiles
+from tests.payments.test_worker import DB_BACKEND, run_worker_batch
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +40,7 @@ def checkout_frame(page: Page) -> FrameLocator:
     return page.frame_locator("iframe[title='PayGate checkout']")
 
 
-def pay_by_card(frame: FrameLocator, number: str) -> None:
+def pay_by_card(frame: FrameLocator | Page, number: str) -> None:
     frame.get_by_label("Card number").fill(number)
     frame.get_by_label("Expiry (MM / YY)").fill("12 / 30")
     frame.get_by_label("CVC").fill("123")
@@ -176,3 +177,27 @@ def test_checkout_framed_by_a_site_the_merchant_did_not_allow_is_refused(
     merchant_services.merchant_set_checkout_origins(merchant=merchant, origins=[origin])
     page.reload()
     expect(page.frame_locator("iframe").get_by_label("Card number")).to_be_visible()
+
+
+@pytest.mark.postgres
+@pytest.mark.worker
+def test_the_page_polls_while_a_real_worker_processes_the_payment(
+    page: Page, live_server, merchant: Merchant, settings
+) -> None:
+    # given the database task backend: the API answers `processing` and a worker finishes it
+    settings.TASKS = DB_BACKEND
+    ensure_default_profiles()
+    order = services.order_create(merchant=merchant, amount=2599, currency="GBP")
+    page.set_viewport_size({"width": 1200, "height": 800})
+    page.goto(f"{live_server.url}/checkout/{order.public_id}/")
+
+    # when the payer pays, the page shows the processing state and polls
+    pay_by_card(page, "4242 4242 4242 4242")
+    expect(page.get_by_role("heading", name="Processing your payment…")).to_be_visible()
+    shot(page, "10-hosted-processing")
+    result = run_worker_batch()
+    assert result.returncode == 0, result.stderr
+
+    # then it turns to success by itself once the worker has finished
+    expect(page.get_by_role("heading", name="Payment successful")).to_be_visible(timeout=15_000)
+    assert order.payments.get().status == PaymentStatus.CAPTURED
