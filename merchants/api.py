@@ -21,7 +21,8 @@ from rest_framework_simplejwt.tokens import RefreshToken, TokenError
 
 from merchants import serializers as s
 from merchants import services
-from merchants.models import User
+from merchants.keys import checkout_signing_key
+from merchants.models import Merchant, User
 from paygate.lib.api import ok
 from paygate.lib.permissions import IsAdmin, IsMerchant
 from paygate.lib.ratelimits import rate_limit
@@ -221,3 +222,35 @@ class RotateApiKeyView(APIView):
             message="API key rotated. Store the secret now: it is not shown again.",
             status_code=status.HTTP_200_OK,
         )
+
+
+class CheckoutSettingsView(APIView):
+    permission_classes = [IsAuthenticated, IsMerchant]
+
+    def _answer(self, merchant: Merchant) -> Response:
+        return ok(
+            s.CheckoutSettingsOutput(
+                {
+                    "checkout_allowed_origins": merchant.checkout_allowed_origins,
+                    "checkout_signing_key": checkout_signing_key(merchant.api_secret_hash),
+                }
+            ).data
+        )
+
+    @extend_schema(tags=["account"], summary="Checkout settings", responses={200: s.CheckoutSettingsOutput})
+    def get(self, request: Request) -> Response:
+        return self._answer(request.user.merchant)
+
+    @extend_schema(
+        tags=["account"],
+        summary="Set the origins allowed to embed the checkout",
+        request=s.CheckoutSettingsInput,
+        responses={200: s.CheckoutSettingsOutput},
+    )
+    def put(self, request: Request) -> Response:
+        data = s.CheckoutSettingsInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        merchant = services.merchant_set_checkout_origins(
+            merchant=request.user.merchant, origins=data.validated_data["checkout_allowed_origins"]
+        )
+        return self._answer(merchant)

@@ -113,6 +113,9 @@ class Merchant(SoftDeleteModel, TimeStampedModel):
     webhook_event_types = models.JSONField(default=list, blank=True)
     webhook_previous_secret = models.CharField(max_length=100, blank=True, editable=False)
     webhook_previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Origins (`https://shop.example`) allowed to frame the hosted checkout (CSP frame-ancestors);
+    # empty: the checkout may only be opened as a page of its own, never embedded.
+    checkout_allowed_origins = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -98,3 +99,32 @@ class RegisterOutput(AccessTokenOutput):
 class ApiKeyOutput(serializers.Serializer):
     api_key = serializers.CharField()
     api_secret = serializers.CharField(help_text="Shown only this once.")
+
+
+class OriginField(serializers.CharField):
+    """A web origin: scheme, host and optional port, nothing else (`https://shop.example:8443`)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data).strip().rstrip("/").lower()
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query or parts.fragment:
+            raise serializers.ValidationError("Give an origin such as https://shop.example (no path).")
+        if parts.username or parts.password or any(c in value for c in " ;,'\""):
+            raise serializers.ValidationError("Give an origin such as https://shop.example (no path).")
+        return value
+
+
+class CheckoutSettingsInput(StrictSerializer):
+    checkout_allowed_origins = serializers.ListField(
+        child=OriginField(max_length=200),
+        max_length=20,
+        help_text="Origins allowed to embed the hosted checkout in an iframe (CSP frame-ancestors).",
+    )
+
+
+class CheckoutSettingsOutput(serializers.Serializer):
+    checkout_allowed_origins = serializers.ListField(child=serializers.CharField())
+    checkout_signing_key = serializers.CharField(
+        help_text="Verifies the `signature` checkout.js hands to onSuccess (HMAC-SHA256 of "
+        "`order_id|payment_id`). Derived from the API secret: it changes when the API key is rotated."
+    )

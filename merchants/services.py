@@ -126,3 +126,12 @@ def merchant_update_profile(*, merchant: Merchant, name: str, business_name: str
     merchant.business_name = business_name
     merchant.save(update_fields=["business_name", "updated_at"])
     return merchant
+
+
+@transaction.atomic
+def merchant_set_checkout_origins(*, merchant: Merchant, origins: list[str]) -> Merchant:
+    """The origins allowed to embed the merchant's hosted checkout (validated at the edge)."""
+    merchant = Merchant.objects.select_for_update().get(pk=merchant.pk)
+    merchant.checkout_allowed_origins = sorted(set(origins))
+    merchant.save(update_fields=["checkout_allowed_origins", "updated_at"])
+    return merchant

@@ -11,5 +11,6 @@ urlpatterns = [
     path("auth/refresh/", api.RefreshView.as_view(), name="auth-refresh"),
     path("auth/logout/", api.LogoutView.as_view(), name="auth-logout"),
     path("me/", api.MeView.as_view(), name="me"),
+    path("me/checkout/", api.CheckoutSettingsView.as_view(), name="me-checkout"),
     path("me/api-keys/rotate/", api.RotateApiKeyView.as_view(), name="me-api-keys-rotate"),
 ]

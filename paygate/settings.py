@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "analytics",
     "ui",
     "portal",
+    "checkout",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +212,9 @@ RATELIMIT_VIEW = "paygate.views.ratelimited"
 RATELIMIT_LOGIN = env_str("RATELIMIT_LOGIN", "5/m")
 RATELIMIT_REGISTER = env_str("RATELIMIT_REGISTER", "20/h")
 RATELIMIT_REQUEST_BIN = env_str("RATELIMIT_REQUEST_BIN", "120/m")
+# The public checkout, per IP: reads (the page, its polling) and payment attempts.
+RATELIMIT_CHECKOUT_READ = env_str("RATELIMIT_CHECKOUT_READ", "300/m")
+RATELIMIT_CHECKOUT_PAY = env_str("RATELIMIT_CHECKOUT_PAY", "30/m")
 # ratelimit.E003/W001 only know the cache backends of their release; paygate.checks enforces
 # the rule that matters (a shared cache when several processes serve requests).
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
@@ -280,6 +284,7 @@ SPECTACULAR_SETTINGS = {
         "RefundStatusEnum": "payments.models.RefundStatus",
         "PayoutStatusEnum": "payments.models.PayoutStatus",
         "FailureReasonEnum": "payments.models.FailureReason",
+        "MethodEnum": "payments.models.Method",
         "CurrencyEnum": "paygate.lib.money.CURRENCY_CHOICES",
         "DeliveryStatusEnum": "webhooks.models.DeliveryStatus",
         "WebhookEventTypeEnum": "webhooks.events.EVENT_TYPE_CHOICES",

@@ -17,12 +17,14 @@ api_v1 = [
     path("", include("payments.urls")),
     path("", include("analytics.urls")),
     path("", include("webhooks.urls")),
+    path("", include("checkout.api_urls")),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("portal/", include("portal.urls")),
     path("bin/<str:token>/", request_bin_receive, name="request-bin"),
+    path("", include("checkout.urls")),
     path("admin/", admin.site.urls),
     path("paygate/api/v1/", include(api_v1)),
     path("paygate/api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

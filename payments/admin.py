@@ -14,7 +14,9 @@ from payments.models import (
     LedgerEntry,
     Order,
     Payment,
+    PaymentLink,
     Payout,
+    Product,
     ProviderAttempt,
     ProviderProfile,
     Refund,
@@ -269,3 +271,27 @@ class IdempotencyKeyAdmin(ReadOnlyAdmin):
     list_display = ["scope", "key", "status", "response_status", "created_at"]
     list_filter = ["status"]
     search_fields = ["scope", "key"]
+
+
+# Products and links change through the API's services (stock under the product's lock): the admin
+# shows them, deleted ones too.
+@admin.register(Product)
+class ProductAdmin(ReadOnlyAdmin):
+    list_display = ["public_id", "merchant", "name", "price", "currency", "stock", "active", "deleted", "created_at"]
+    list_filter = ["active", "currency", "deleted"]
+    search_fields = ["public_id", "name", "merchant__business_name"]
+    readonly_fields = ["public_id"]
+
+    def get_queryset(self, request: Any) -> Any:
+        return Product.objects.all_with_deleted().select_related("merchant")
+
+
+@admin.register(PaymentLink)
+class PaymentLinkAdmin(ReadOnlyAdmin):
+    list_display = ["public_id", "merchant", "product", "amount", "currency", "active", "expires_at", "created_at"]
+    list_filter = ["active", "deleted"]
+    search_fields = ["public_id", "description", "merchant__business_name"]
+    readonly_fields = ["public_id"]
+
+    def get_queryset(self, request: Any) -> Any:
+        return PaymentLink.objects.all_with_deleted().select_related("merchant", "product")

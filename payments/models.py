@@ -51,6 +51,11 @@ class Order(SoftDeleteModel, TimeStampedModel):
     receipt = models.CharField(max_length=64, blank=True)
     notes = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveIntegerField(default=0, help_text="Payments made against this order.")
+    # Set on orders made by a payment link: the unit of stock its payment takes, and the link.
+    product = models.ForeignKey("Product", on_delete=models.PROTECT, null=True, blank=True, related_name="orders")
+    payment_link = models.ForeignKey(
+        "PaymentLink", on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
     objects = ScopedManager()
 
     class Meta:
@@ -80,6 +85,62 @@ class Order(SoftDeleteModel, TimeStampedModel):
     @property
     def amount_due(self) -> int:
         return max(self.amount - self.amount_paid, 0)
+
+
+class Product(SoftDeleteModel, TimeStampedModel):
+    """Something a merchant sells through payment links. `stock` None means unlimited.
+
+    Stock changes only in the services, under this row's lock (payments/stock.py): a unit is
+    taken when a payer's payment starts and given back if that payment fails or is canceled."""
+
+    public_id = PublicIdField(prefix="prod")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="products", db_index=False)
+    name = models.CharField(max_length=200)
+    price = models.BigIntegerField(help_text="Minor units of the currency.")
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    stock = models.PositiveIntegerField(null=True, blank=True, help_text="Units left; empty means unlimited.")
+    active = models.BooleanField(default=True)
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["merchant", "created_at"], name="product_merchant_idx")]
+        constraints = [
+            unique_public_id(),
+            models.CheckConstraint(condition=Q(price__gt=0), name="product_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.public_id})"
+
+
+class PaymentLink(SoftDeleteModel, TimeStampedModel):
+    """A public URL (`/pay/<id>/`) that makes an order for one unit of a product, or for a fixed
+    amount, and sends the payer to the hosted checkout."""
+
+    public_id = PublicIdField(prefix="plink")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="payment_links", db_index=False)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="links", null=True, blank=True)
+    amount = models.BigIntegerField(null=True, blank=True, help_text="For a link without a product.")
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, blank=True)
+    description = models.CharField(max_length=200, blank=True)
+    active = models.BooleanField(default=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["merchant", "created_at"], name="plink_merchant_idx")]
+        constraints = [
+            unique_public_id(),
+            models.CheckConstraint(
+                condition=Q(product__isnull=False, amount__isnull=True) | Q(product__isnull=True, amount__gt=0),
+                name="plink_product_xor_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
 
 
 # The columns the analytics read of a period's payments and attempts: their period indexes hold them

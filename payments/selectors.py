@@ -15,7 +15,18 @@ from django.shortcuts import get_object_or_404
 from rest_framework.exceptions import ValidationError
 
 from merchants.models import Merchant, Role, ScopedQuerySet, User
-from payments.models import Balance, LedgerEntry, Order, Payment, PaymentStatus, Payout, ProviderAttempt, Refund
+from payments.models import (
+    Balance,
+    LedgerEntry,
+    Order,
+    Payment,
+    PaymentLink,
+    PaymentStatus,
+    Payout,
+    Product,
+    ProviderAttempt,
+    Refund,
+)
 from webhooks.models import Event
 
 # --- orders -------------------------------------------------------------------------------------
@@ -105,3 +116,23 @@ def ledger_list(*, user: User) -> QuerySet[LedgerEntry]:
 
 def payout_list(*, user: User) -> QuerySet[Payout]:
     return Payout.objects.select_related("merchant").visible_to(user)
+
+
+# --- products and payment links -----------------------------------------------------------------
+
+
+def product_list(*, user: User) -> QuerySet[Product]:
+    return Product.objects.select_related("merchant").visible_to(user)
+
+
+def payment_link_list(*, user: User) -> QuerySet[PaymentLink]:
+    return PaymentLink.objects.select_related("merchant", "product").visible_to(user)
+
+
+def payment_link_public(*, link_id: str) -> PaymentLink | None:
+    """A link as a payer reaches it by its URL: any merchant's, unless deleted."""
+    return (
+        PaymentLink.objects.select_related("merchant", "product")
+        .filter(public_id=link_id, merchant__deleted=False)
+        .first()
+    )

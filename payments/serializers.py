@@ -18,7 +18,9 @@ from payments.models import (
     Method,
     Order,
     Payment,
+    PaymentLink,
     Payout,
+    Product,
     ProviderAttempt,
     Refund,
     Region,
@@ -312,3 +314,90 @@ class PayoutOutput(serializers.ModelSerializer):
         model = Payout
         fields = ["id", "merchant_id", "amount", "currency", "status", "created_at"]
         read_only_fields = fields
+
+
+# --- products and payment links -----------------------------------------------------------------
+
+
+class ProductCreateInput(StrictSerializer):
+    name = serializers.CharField(max_length=200)
+    price = StrictIntegerField(help_text="Minor units of the currency.")
+    currency = CurrencyField()
+    stock = StrictIntegerField(
+        required=False, allow_null=True, default=None, min_value=0, help_text="Units for sale; null is unlimited."
+    )
+    active = serializers.BooleanField(required=False, default=True)
+    merchant_id = serializers.CharField(required=False, help_text="Admins only: the merchant to create it for.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        validate_amount(attrs["price"], attrs["currency"], field="price")
+        return attrs
+
+
+class ProductUpdateInput(StrictSerializer):
+    name = serializers.CharField(max_length=200, required=False)
+    price = StrictIntegerField(required=False)
+    stock = StrictIntegerField(required=False, allow_null=True, min_value=0, help_text="null is unlimited.")
+    active = serializers.BooleanField(required=False)
+
+
+class ProductOutput(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id")
+    merchant_id = serializers.CharField(source="merchant.public_id")
+
+    class Meta:
+        model = Product
+        fields = ["id", "merchant_id", "name", "price", "currency", "stock", "active", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class PaymentLinkCreateInput(StrictSerializer):
+    product_id = serializers.CharField(max_length=40, required=False, help_text="Sell one unit of this product…")
+    amount = StrictIntegerField(required=False, help_text="…or a fixed amount (minor units) in `currency`.")
+    currency = CurrencyField(required=False)
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    merchant_id = serializers.CharField(required=False, help_text="Admins only: the merchant to create it for.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("product_id" in attrs) == ("amount" in attrs):
+            raise serializers.ValidationError({"product_id": ["Give either product_id or amount and currency."]})
+        if "amount" in attrs:
+            if "currency" not in attrs:
+                raise serializers.ValidationError({"currency": ["Required with amount."]})
+            validate_amount(attrs["amount"], attrs["currency"])
+        elif "currency" in attrs:
+            raise serializers.ValidationError({"currency": ["The product's currency is used."]})
+        if attrs["expires_at"] is not None and attrs["expires_at"] <= timezone.now():
+            raise serializers.ValidationError({"expires_at": ["Must be in the future."]})
+        return attrs
+
+
+class PaymentLinkOutput(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id")
+    merchant_id = serializers.CharField(source="merchant.public_id")
+    product_id = serializers.SerializerMethodField()
+    amount = serializers.SerializerMethodField(help_text="What one order of the link costs (the product's price).")
+    currency = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField(help_text="The public link to share: it opens the hosted checkout.")
+
+    class Meta:
+        model = PaymentLink
+        fields = [
+            "id", "merchant_id", "product_id", "amount", "currency", "description", "active", "expires_at", "url",
+            "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_product_id(self, link: PaymentLink) -> str | None:
+        return link.product.public_id if link.product_id else None
+
+    def get_amount(self, link: PaymentLink) -> int:
+        return link.product.price if link.product_id else int(link.amount or 0)
+
+    def get_currency(self, link: PaymentLink) -> str:
+        return link.product.currency if link.product_id else link.currency
+
+    def get_url(self, link: PaymentLink) -> str:
+        return f"/pay/{link.public_id}/"

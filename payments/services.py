@@ -26,7 +26,7 @@ from merchants.models import Merchant, User
 from paygate.lib.api import ApiError, ErrorCode
 from paygate.lib.money import check_amount
 from paygate.lib.serializers import render
-from payments import counts, locks
+from payments import counts, locks, stock
 from payments.cards import Scenario, card_fingerprint, card_network, card_scenario, vpa_scenario
 from payments.ledger import lock_balance, post_entry
 from payments.models import (
@@ -42,8 +42,10 @@ from payments.models import (
     Order,
     OrderStatus,
     Payment,
+    PaymentLink,
     PaymentStatus,
     Payout,
+    Product,
     ProviderAttempt,
     ProviderProfile,
     Refund,
@@ -130,12 +132,15 @@ def order_create(
     currency: str,
     receipt: str = "",
     notes: dict | None = None,
+    product: Product | None = None,
+    payment_link: PaymentLink | None = None,
     actor: User | None = None,
 ) -> Order:
     check_amount(amount, currency)
     order = Order.objects.create(
-        merchant=merchant, amount=amount, currency=currency, receipt=receipt, notes=notes or {}
-    )
+        merchant=merchant, amount=amount, currency=currency, receipt=receipt, notes=notes or {},
+        product=product, payment_link=payment_link,
+    )  # fmt: skip
     _order_event(order, "order.created", actor)
     return order
 
@@ -225,6 +230,7 @@ def payment_create(
             error=ErrorCode.VALIDATION_ERROR,
             meta={"fields": {"method": ["UPI needs an INR order."]}},
         )
+    stock.stock_take(order)  # SOLD_OUT here, before any payment exists or provider is asked
     customer = customer or Customer()
     merchant = order.merchant
     payment = Payment(
@@ -369,6 +375,7 @@ def _fail(payment: Payment, reason: str, actor: User | None = None) -> None:
         payment, PaymentStatus.FAILED, action="fail", event="payment.failed", actor=actor,
         failure_reason=reason, failed_at=timezone.now(),
     )  # fmt: skip
+    stock.stock_release(payment.order)
 
 
 def _authorize(order: Order, payment: Payment, actor: User | None = None) -> None:
@@ -421,6 +428,13 @@ def _capture(order: Order, payment: Payment, amount: int, actor: User | None = N
     order.save(update_fields=["amount_paid", "status", "updated_at"])
     if order.status == OrderStatus.PAID:
         _order_event(order, "order.paid", actor)
+        if (link := order.payment_link) is not None:
+            event_record(
+                merchant=order.merchant, type="payment_link.paid", object_type="payment_link",
+                object_id=link.public_id, actor=actor,
+                data={"id": link.public_id, "order_id": order.public_id, "payment_id": payment.public_id,
+                      "amount": payment.amount_captured, "currency": payment.currency},
+            )  # fmt: skip
 
 
 @transaction.atomic
@@ -439,6 +453,7 @@ def payment_cancel(*, payment: Payment, actor: User | None = None) -> Payment:
         payment, PaymentStatus.CANCELED, action="cancel", event="payment.canceled", actor=actor,
         canceled_at=timezone.now(), processing_claim="",
     )  # fmt: skip
+    stock.stock_release(payment.order)
     return payment
 
 
@@ -463,6 +478,7 @@ def payment_retry(*, payment: Payment, actor: User | None = None) -> Payment:
             error=ErrorCode.PAYMENT_NOT_RETRYABLE,
             meta={"retry_count": payment.retry_count, "max_retries": settings.PAYGATE_MAX_RETRIES},
         )
+    stock.stock_take(payment.order)  # its unit went back to stock when it failed
     payment.status = PaymentStatus.PROCESSING
     payment.retry_count += 1
     payment.failure_reason = ""

@@ -26,6 +26,13 @@ SUBSCRIBABLE_EVENT_TYPES: tuple[str, ...] = (
     "refund.processed",
     "refund.failed",
     "payout.processed",
+    "product.created",
+    "product.updated",
+    "product.stock_changed",
+    "product.deleted",
+    "payment_link.created",
+    "payment_link.deactivated",
+    "payment_link.paid",
 )
 
 # Sent on request by the merchant (POST webhooks/test/); delivered whatever types were chosen.

@@ -73,6 +73,8 @@ class ErrorCode(Enum):
     WEBHOOK_DELIVERY_NOT_RETRYABLE = ErrorSpec(
         1023, 409, "An attempt of this delivery is in flight; retry it once that attempt has finished."
     )
+    SOLD_OUT = ErrorSpec(1024, 409, "The product has no stock left; nothing was charged.")
+    PAYMENT_LINK_UNAVAILABLE = ErrorSpec(1025, 410, "The payment link was deactivated or has expired.")
     MALFORMED_REQUEST = ErrorSpec(1030, 400, "The request body is not valid JSON.")
     METHOD_NOT_ALLOWED = ErrorSpec(1031, 405, "This endpoint does not support that HTTP method.")
     UNSUPPORTED_MEDIA_TYPE = ErrorSpec(1032, 415, "Send the request body as application/json.")

@@ -11,7 +11,9 @@ from django.db import models
 
 ALPHABET = string.digits + string.ascii_letters
 RANDOM_LENGTH = 16
-PREFIXES = frozenset({"sk", "order", "pay", "att", "rfnd", "evt", "whd", "pout", "mer", "usr", "key", "led", "idem"})
+PREFIXES = frozenset(
+    {"sk", "order", "pay", "att", "rfnd", "evt", "whd", "pout", "mer", "usr", "key", "led", "idem", "prod", "plink"}
+)
 
 
 def new_id(prefix: str, length: int = RANDOM_LENGTH) -> str:

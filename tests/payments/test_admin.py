@@ -79,3 +79,19 @@ def test_admin_order_actions_go_through_the_services(client: Client, admin_user,
     assert sum(f["orders"] for f in counts.tally_table().values()) == 1
     types = Event.objects.filter(object_id=order.public_id).values_list("type", flat=True)
     assert sorted(types) == ["order.created", "order.deleted", "order.restored"]
+
+
+@pytest.mark.parametrize("model", ["product", "paymentlink"])
+def test_product_and_link_pages_load_with_deleted_rows(model: str, client: Client, admin_user, merchant_api) -> None:
+    product = merchant_api.post(
+        "/paygate/api/v1/products/", {"name": "Poster", "price": 900, "currency": "GBP", "stock": 3}, format="json"
+    ).json()["data"]
+    merchant_api.post("/paygate/api/v1/payment-links/", {"product_id": product["id"]}, format="json")
+    merchant_api.delete(f"/paygate/api/v1/products/{product['id']}/")
+    client.force_login(admin_user)
+
+    changelist = client.get(reverse(f"admin:payments_{model}_changelist"))
+
+    assert changelist.status_code == 200
+    obj = changelist.context["cl"].result_list[0]
+    assert client.get(reverse(f"admin:payments_{model}_change", args=[obj.pk])).status_code == 200
