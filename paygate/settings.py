@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "analytics",
     "ui",
     "portal",
+    "ops",
 ]
 
 MIDDLEWARE = [

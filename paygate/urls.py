@@ -21,6 +21,7 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("portal/", include("portal.urls")),
+    path("ops/", include("ops.urls")),
     path("admin/", admin.site.urls),
     path("paygate/api/v1/", include(api_v1)),
     path("paygate/api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
