@@ -10,8 +10,8 @@ from django.test import Client
 from merchants.models import Merchant, User
 from payments import services
 from payments.models import Payment, PaymentStatus
-from webhooks.models import Event
 from tests.concurrency.test_races import race
+from webhooks.models import Event
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

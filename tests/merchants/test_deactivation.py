@@ -26,9 +26,7 @@ def _key_client(merchant: Merchant) -> APIClient:
     return client
 
 
-def test_deactivation_stops_key_session_and_refresh_token_and_is_audited(
-    merchant: Merchant, admin_user: User
-) -> None:
+def test_deactivation_stops_key_session_and_refresh_token_and_is_audited(merchant: Merchant, admin_user: User) -> None:
     # given: the merchant uses its key, a portal session and a refresh token, and wants every webhook
     Merchant.objects.filter(pk=merchant.pk).update(webhook_url="https://hooks.example/paygate")
     key = _key_client(merchant)
