@@ -172,3 +172,30 @@ def operator_deactivate(*, user: User, actor: User | None = None) -> User:
     user.save(update_fields=["is_active", "updated_at"])
     revoke_refresh_tokens(user=user)
     return user
+
+
+@transaction.atomic
+def operator_delete(*, user: User, actor: User | None = None) -> User:
+    """Soft-delete an admin or finance user: it can no longer log in; its tokens are revoked."""
+    user = User.objects.all_with_deleted().select_for_update().get(pk=user.pk)
+    if user.role not in OPERATOR_ROLES:
+        raise AccountError("Merchant accounts are deleted with their merchant.", error=ErrorCode.PERMISSION_DENIED)
+    if actor is not None and actor.pk == user.pk:
+        raise AccountError("You cannot delete yourself.")
+    user.is_active = False
+    user.mark_deleted()
+    user.save()
+    revoke_refresh_tokens(user=user)
+    return user
+
+
+@transaction.atomic
+def operator_restore(*, user: User) -> User:
+    """Bring a deleted admin or finance user back; it logs in again with its password."""
+    user = User.objects.all_with_deleted().select_for_update().get(pk=user.pk)
+    if user.role not in OPERATOR_ROLES:
+        raise AccountError("A deleted merchant account is not restored: the merchant signs up again.")
+    user.is_active = True
+    user.mark_restored()
+    user.save()
+    return user

@@ -9,6 +9,7 @@ from paygate.lib.ratelimits import rate_limit
 admin.site.login = rate_limit(group="admin-login", rate="RATELIMIT_LOGIN")(admin.site.login)
 admin.site.site_header = "PayGate administration"
 admin.site.site_title = "PayGate admin"
+admin.site.index_template = "admin/paygate_index.html"  # links to the ops console
 
 api_v1 = [
     path("health/", views.HealthView.as_view(), name="health"),
