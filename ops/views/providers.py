@@ -91,6 +91,8 @@ def _context(request: HttpRequest, failed: tuple[str, ProviderForm] | None = Non
     return {
         "page": "providers",
         "rows": rows,
+        "attempts": sum(row["attempts"] for row in rows),
+        "outages": [p.display_name for p in profiles if p.outage],
         "by_region": success["by_region"],
         "by_currency": success["by_currency"],
         "fallback": analytics.payment_fallback_rate(scope=scope),
