@@ -10,10 +10,17 @@ from django.test import Client
 from merchants.models import Merchant, User
 from payments import services
 from payments.models import Payment, PaymentStatus
+from payments.providers import ensure_default_profiles
 from tests.concurrency.test_races import race
 from webhooks.models import Event
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _providers(settings) -> None:
+    settings.ROUTING_STATS_TTL_SECONDS = 0
+    ensure_default_profiles()
 
 
 def _held(merchant: Merchant) -> Payment:
