@@ -20,6 +20,7 @@ from ops.forms import ProviderForm
 from paygate.lib.api import ApiError
 from payments import services
 from payments.models import ProviderAttempt, ProviderChange, ProviderProfile
+from ui.charts import bar_chart, line_chart
 
 HEALTH_HOURS = 24
 SHOWN_FALLBACKS = 10
@@ -88,8 +89,22 @@ def _context(request: HttpRequest, failed: tuple[str, ProviderForm] | None = Non
                 "fell_back": _fell_back(profile, since) if profile.outage and since else None,
             }
         )
+    hourly = analytics.attempt_hourly_series(scope=scope)
+    charts = {
+        "attempts": bar_chart(
+            "Attempts per hour", [(f"{h['hour']:%H}:00", h["attempts"]) for h in hourly], columns=("Hour", "Attempts")
+        ),
+        "success": line_chart(
+            "Success rate per hour",
+            [(f"{h['hour']:%H}:00", None if h["success_rate"] is None else h["success_rate"] * 100) for h in hourly],
+            top=100,
+            fmt=lambda v: f"{v:.0f} %",
+            columns=("Hour", "Success rate"),
+        ),
+    }
     return {
         "page": "providers",
+        "charts": charts,
         "rows": rows,
         "attempts": sum(row["attempts"] for row in rows),
         "outages": [p.display_name for p in profiles if p.outage],

@@ -70,5 +70,17 @@ def test_finance_sees_the_settings_not_the_controls(finance: Client) -> None:
 
 def test_providers_query_count_is_held(paid, admin: Client, django_assert_max_num_queries) -> None:
     paid()
-    with django_assert_max_num_queries(16):  # PostgreSQL: + the selectors' planner settings
+    with django_assert_max_num_queries(20):  # PostgreSQL: + the selectors' planner settings
         admin.get("/ops/providers/")
+
+
+def test_the_last_24_hours_trend_counts_every_attempt_by_hour(paid, finance: Client) -> None:
+    for _ in range(3):
+        paid()
+
+    charts = finance.get("/ops/providers/").context["charts"]
+
+    counts = [int(value) for _, value in charts["attempts"].rows]
+    assert len(counts) in (24, 25)  # every hour of the window, empty ones included
+    assert sum(counts) == ProviderAttempt.objects.count() == counts[-1]
+    assert charts["success"].rows[-1][1] == "100 %"
