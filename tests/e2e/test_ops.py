@@ -35,8 +35,10 @@ def _payment(merchant: Merchant, card: str, amount: int) -> Payment:
     return payment
 
 
-def _log_in(browser: Browser, live_server, email: str) -> Page:
+def _log_in(browser: Browser, live_server, email: str, errors: list[str] | None = None) -> Page:
     page = browser.new_context(viewport={"width": 1360, "height": 900}).new_page()
+    if errors is not None:  # console errors: a script or style refused by the CSP shows up here
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.goto(f"{live_server.url}/portal/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
@@ -58,7 +60,8 @@ def test_finance_approves_one_review_payment_and_rejects_another(
     second = _payment(merchant, "4000000000004954", 4100)
     assert first.status == second.status == PaymentStatus.REVIEW
 
-    page = _log_in(browser, live_server, "finance@ops.example")
+    errors: list[str] = []
+    page = _log_in(browser, live_server, "finance@ops.example", errors)
     expect(page).to_have_url(f"{live_server.url}/ops/")
     expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
     _shot(page, "dashboard")
@@ -77,6 +80,10 @@ def test_finance_approves_one_review_payment_and_rejects_another(
     expect(page.locator(".message.success")).to_contain_text("rejected")
     expect(page.get_by_text("Nothing to review")).to_be_visible()
 
+    # the list refreshes by itself: a payment held now appears without a reload
+    third = _payment(merchant, "4000000000004954", 999)
+    expect(page.get_by_role("link", name=third.public_id)).to_be_visible(timeout=10_000)
+
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, first.review_note) == (PaymentStatus.CAPTURED, "customer confirmed by phone")
@@ -86,6 +93,7 @@ def test_finance_approves_one_review_payment_and_rejects_another(
     _shot(page, "payments")
     page.goto(f"{live_server.url}/ops/payments/{second.public_id}/")
     _shot(page, "payment")
+    assert errors == []
 
 
 def test_admin_deactivates_a_merchant_and_its_api_key_answers_401_then_reactivates(
