@@ -11,6 +11,7 @@ from django.utils import timezone
 
 PERIODS = {"today": "Today", "7d": "7 days", "30d": "30 days", "custom": "Custom"}
 MAX_DAYS = 366
+DEFAULT = "7d"
 
 
 class PeriodForm(forms.Form):
@@ -49,10 +50,11 @@ def midnight(day: date) -> datetime:
 
 
 def period_of(form: PeriodForm) -> Period:
-    """Whole UTC days, today included; an invalid choice falls back to the last 30 days."""
+    """Whole UTC days, today included; by default (and for an invalid choice) the last 7 days —
+    every merchant's payments: at a million payments a month, 30 days take ~4× longer to add up."""
     today = timezone.now().astimezone(UTC).date()
     tomorrow = midnight(today + timedelta(days=1))
-    key = (form.cleaned_data.get("period") or "30d") if form.is_valid() else "30d"
+    key = (form.cleaned_data.get("period") or DEFAULT) if form.is_valid() else DEFAULT
     if key == "custom":
         return Period(
             key, midnight(form.cleaned_data["since"]), midnight(form.cleaned_data["until"] + timedelta(days=1))
