@@ -108,7 +108,9 @@ def test_admin_deactivates_a_merchant_and_its_api_key_answers_401_then_reactivat
     page.get_by_role("link", name="Merchants").click()
     _shot(page, "merchants")
     page.get_by_role("link", name=merchant.business_name).click()
-    page.get_by_role("button", name="Deactivate merchant").click()
+    page.get_by_text("Deactivate merchant…").click()  # it says what will happen first
+    expect(page.get_by_text("Its API key, logins and refresh tokens stop working at once.")).to_be_visible()
+    page.get_by_role("button", name="Deactivate merchant", exact=True).click()
     expect(page.locator(".message.success")).to_contain_text("deactivated")
     _shot(page, "merchant")
     assert page.request.get(me, headers=headers).status == 401
