@@ -35,7 +35,7 @@ from django.db.models import (
     QuerySet,
     Sum,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncHour
 
 from merchants.models import Merchant, Role, User
 from paygate.lib.api import ApiError, ErrorCode
@@ -363,6 +363,42 @@ def payment_fallback_rate(*, scope: StatsScope) -> dict[str, Any]:
     )
     reached, fallbacks = counts["reached"], counts["fallbacks"]
     return {"payments": reached, "fallbacks": fallbacks, "rate": _rate(fallbacks, reached)}
+
+
+@_tuned
+def attempt_hourly_series(*, scope: StatsScope) -> list[dict[str, Any]]:
+    """One point per UTC hour of the period (empty hours included): provider attempts, successes,
+    success rate and fallbacks — the recent trend of the provider health page."""
+    if scope.since is None or scope.until is None:
+        raise ValueError("an hourly series needs both bounds")
+    rows = {
+        row["hour"]: row
+        for row in _attempts(scope)
+        .annotate(hour=TruncHour("created_at", tzinfo=UTC))
+        .values("hour")
+        .annotate(
+            attempts=Count("*"),
+            successful=Count("result", filter=Q(result=AttemptResult.SUCCESS)),
+            fallbacks=Count("fallback", filter=Q(fallback=True)),
+        )
+        .order_by("hour")
+    }
+    first = scope.since.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    series = []
+    hour = first
+    while hour < scope.until:
+        row = rows.get(hour, {"attempts": 0, "successful": 0, "fallbacks": 0})
+        series.append(
+            {
+                "hour": hour,
+                "attempts": row["attempts"],
+                "successful": row["successful"],
+                "fallbacks": row["fallbacks"],
+                "success_rate": _rate(row["successful"], row["attempts"]),
+            }
+        )
+        hour += timedelta(hours=1)
+    return series
 
 
 def _days(scope: StatsScope) -> list[date]:

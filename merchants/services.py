@@ -10,7 +10,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from merchants.keys import hash_api_secret, new_api_key_id, new_api_secret, new_webhook_secret
 from merchants.models import OPERATOR_ROLES, Merchant, Role, User, normalize_email
-from merchants.signals import merchant_deleting
+from merchants.signals import merchant_deleting, merchant_status_changed
 from paygate.lib.api import ApiError, ErrorCode
 
 
@@ -135,3 +135,76 @@ def merchant_set_checkout_origins(*, merchant: Merchant, origins: list[str]) -> 
     merchant.checkout_allowed_origins = sorted(set(origins))
     merchant.save(update_fields=["checkout_allowed_origins", "updated_at"])
     return merchant
+
+
+def _merchant_set_active(*, merchant: Merchant, active: bool, actor: User | None) -> Merchant:
+    user = User.objects.select_for_update().get(pk=merchant.user_id)
+    merchant = Merchant.objects.select_for_update().select_related("user").get(pk=merchant.pk)
+    if user.is_active == active:
+        state = "active" if active else "deactivated"
+        raise AccountError(f"This merchant is already {state}.", error=ErrorCode.INVALID_STATE_TRANSITION)
+    user.is_active = active
+    user.save(update_fields=["is_active", "updated_at"])
+    merchant.user = user
+    if not active:
+        # The API key checks `is_active` on every request and the session backend refuses an
+        # inactive user, so both stop at once; refresh tokens are refused only once blacklisted.
+        revoke_refresh_tokens(user=user)
+    merchant_status_changed.send(sender=Merchant, merchant=merchant, active=active, actor=actor)
+    return merchant
+
+
+@transaction.atomic
+def merchant_deactivate(*, merchant: Merchant, actor: User | None = None) -> Merchant:
+    """Stop a merchant at once: its API key, sessions and refresh tokens no longer work. Its
+    orders, payments and balance stay as they are; `merchant_reactivate` undoes this."""
+    return _merchant_set_active(merchant=merchant, active=False, actor=actor)
+
+
+@transaction.atomic
+def merchant_reactivate(*, merchant: Merchant, actor: User | None = None) -> Merchant:
+    """Let a deactivated merchant in again: its API key works again; it logs in again."""
+    return _merchant_set_active(merchant=merchant, active=True, actor=actor)
+
+
+@transaction.atomic
+def operator_deactivate(*, user: User, actor: User | None = None) -> User:
+    """Stop an admin or finance user at once (sessions and refresh tokens); nobody stops themself."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.role not in OPERATOR_ROLES:
+        raise AccountError("Only admin and finance users are deactivated here.", error=ErrorCode.PERMISSION_DENIED)
+    if actor is not None and actor.pk == user.pk:
+        raise AccountError("You cannot deactivate yourself.")
+    if not user.is_active:
+        raise AccountError("This user is already deactivated.", error=ErrorCode.INVALID_STATE_TRANSITION)
+    user.is_active = False
+    user.save(update_fields=["is_active", "updated_at"])
+    revoke_refresh_tokens(user=user)
+    return user
+
+
+@transaction.atomic
+def operator_delete(*, user: User, actor: User | None = None) -> User:
+    """Soft-delete an admin or finance user: it can no longer log in; its tokens are revoked."""
+    user = User.objects.all_with_deleted().select_for_update().get(pk=user.pk)
+    if user.role not in OPERATOR_ROLES:
+        raise AccountError("Merchant accounts are deleted with their merchant.", error=ErrorCode.PERMISSION_DENIED)
+    if actor is not None and actor.pk == user.pk:
+        raise AccountError("You cannot delete yourself.")
+    user.is_active = False
+    user.mark_deleted()
+    user.save()
+    revoke_refresh_tokens(user=user)
+    return user
+
+
+@transaction.atomic
+def operator_restore(*, user: User) -> User:
+    """Bring a deleted admin or finance user back; it logs in again with its password."""
+    user = User.objects.all_with_deleted().select_for_update().get(pk=user.pk)
+    if user.role not in OPERATOR_ROLES:
+        raise AccountError("A deleted merchant account is not restored: the merchant signs up again.")
+    user.is_active = True
+    user.mark_restored()
+    user.save()
+    return user

@@ -10,3 +10,8 @@ from django.dispatch import Signal
 # what the merchant owns (payments: its orders and payments). A receiver that raises rolls the
 # whole deletion back.
 merchant_deleting = Signal()
+
+# Sent by `services.merchant_deactivate` / `merchant_reactivate` inside their transaction, after
+# the change is saved; arguments: `merchant`, `active` (the new state) and `actor` (the operator).
+# Webhooks write the audit event (`merchant.deactivated` / `merchant.reactivated`) from it.
+merchant_status_changed = Signal()

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "ui",
     "portal",
     "checkout",
+    "ops",
 ]
 
 MIDDLEWARE = [

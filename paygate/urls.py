@@ -10,6 +10,7 @@ from portal.views.tools import request_bin_receive
 admin.site.login = rate_limit(group="admin-login", rate="RATELIMIT_LOGIN")(admin.site.login)
 admin.site.site_header = "PayGate administration"
 admin.site.site_title = "PayGate admin"
+admin.site.index_template = "admin/paygate_index.html"  # links to the ops console
 
 api_v1 = [
     path("health/", views.HealthView.as_view(), name="health"),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("bin/<str:token>/", request_bin_receive, name="request-bin"),
     path("", include("checkout.urls")),
+    path("ops/", include("ops.urls")),
     path("admin/", admin.site.urls),
     path("paygate/api/v1/", include(api_v1)),
     path("paygate/api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

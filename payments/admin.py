@@ -261,9 +261,14 @@ class PayoutAdmin(ReadOnlyAdmin):
 
 @admin.register(ProviderProfile)
 class ProviderProfileAdmin(admin.ModelAdmin):
-    list_display = ["name", "display_name", "enabled", "outage", "success_rate", "latency_mean_ms", "updated_at"]
-    list_editable = ["enabled", "outage"]
-    readonly_fields = ["updated_at"]
+    """The sandbox controls (outage, success rate, added latency) change in the ops console, through
+    `services.provider_update`, which audits them; here they are read-only."""
+
+    list_display = [
+        "name", "display_name", "enabled", "outage", "success_rate", "latency_mean_ms", "added_latency_ms", "updated_at",
+    ]  # fmt: skip
+    list_editable = ["enabled"]
+    readonly_fields = ["outage", "success_rate", "added_latency_ms", "updated_at"]
 
 
 @admin.register(IdempotencyKey)

@@ -480,6 +480,7 @@ class ProviderProfile(models.Model):
     )
     latency_mean_ms = models.PositiveIntegerField()
     latency_jitter_ms = models.PositiveIntegerField()
+    added_latency_ms = models.PositiveIntegerField(default=0, help_text="Sandbox: added to every attempt's latency.")
     currencies = models.JSONField(default=list)
     regions = models.JSONField(default=list)
     methods = models.JSONField(default=list)
@@ -498,6 +499,27 @@ class ProviderProfile(models.Model):
 
     def supports(self, *, currency: str, region: str, method: str) -> bool:
         return self.enabled and currency in self.currencies and region in self.regions and method in self.methods
+
+
+class ProviderChange(models.Model):
+    """The audit of a change to a provider's sandbox controls (`provider.updated`): who, when,
+    and the controls before and after. Events belong to a merchant; a provider belongs to none."""
+
+    type = models.CharField(max_length=32, default="provider.updated")
+    provider = models.ForeignKey(ProviderProfile, on_delete=models.PROTECT, related_name="changes")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    before = models.JSONField()
+    after = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["provider", "-created_at"], name="provider_change_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.provider_id} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class IdempotencyStatus(models.TextChoices):

@@ -82,7 +82,7 @@ def rng_for(payment_pk: int, sequence: int, salt: str = "attempt") -> random.Ran
 def simulate_attempt(
     profile: ProviderProfile, *, method: str, scenario: Scenario | None, position: int, rng: random.Random
 ) -> Outcome:
-    latency = max(1, int(rng.gauss(profile.latency_mean_ms, profile.latency_jitter_ms)))
+    latency = max(1, int(rng.gauss(profile.latency_mean_ms, profile.latency_jitter_ms))) + profile.added_latency_ms
     name = profile.name
 
     def fail(code: str) -> Outcome:

@@ -35,7 +35,18 @@ def recent_stats(*, currency: str, region: str) -> dict[str, tuple[int, int, flo
     ttl = settings.ROUTING_STATS_TTL_SECONDS
     if ttl <= 0:
         return compute()
-    return cache.get_or_set(f"routing-stats:{currency}:{region}", compute, ttl)
+    return cache.get_or_set(_key(currency, region), compute, ttl)
+
+
+def _key(currency: str, region: str) -> str:
+    return f"routing-stats:{currency}:{region}"
+
+
+def forget_stats(*, currencies: list[str], regions: list[str]) -> None:
+    """Drop the cached stats (after a provider's controls change): the next payment recomputes
+    them. With a shared cache (Redis) every process sees that at once; with a per-process cache the
+    other processes keep theirs for at most ROUTING_STATS_TTL_SECONDS."""
+    cache.delete_many([_key(currency, region) for currency in currencies for region in regions])
 
 
 def score(profile: ProviderProfile, stats: tuple[int, int, float] | None) -> float:

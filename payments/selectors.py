@@ -67,6 +67,20 @@ def payment_detail(*, user: User) -> QuerySet[Payment]:
     return _payment_details().visible_to(user)
 
 
+def payment_detail_with_deleted(*, user: User) -> QuerySet[Payment]:
+    """As `payment_detail`, soft-deleted payments included: operators restore them from here."""
+    return (
+        Payment.objects.all_with_deleted()
+        .select_related("order", "merchant")
+        .prefetch_related(
+            Prefetch("attempts", queryset=ProviderAttempt.objects.order_by("sequence")),
+            Prefetch("refunds", queryset=Refund.objects.select_related("payment")),
+            Prefetch("events", queryset=Event.objects.order_by("id")),
+        )
+        .visible_to(user)
+    )
+
+
 def payment_with_details(*, payment: Payment) -> Payment:
     return _payment_details().get(pk=payment.pk)
 

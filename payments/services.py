@@ -47,13 +47,14 @@ from payments.models import (
     Payout,
     Product,
     ProviderAttempt,
+    ProviderChange,
     ProviderProfile,
     Refund,
     RefundStatus,
 )
 from payments.providers import Outcome, rng_for, simulate_attempt, simulate_refund, sleep_latency
 from payments.risk import assess
-from payments.routing import rank_providers
+from payments.routing import forget_stats, rank_providers
 from payments.serializers import OrderOutput, PaymentOutput, PayoutOutput, RefundOutput
 from webhooks.services import event_record
 
@@ -564,6 +565,34 @@ def payment_restore(*, payment: Payment, actor: User | None = None) -> None:
     payment.mark_restored()
     payment.save(update_fields=["deleted", "deleted_at", "updated_at"])
     _payment_event(payment, "payment.restored", actor)
+
+
+# --- providers ----------------------------------------------------------------------------------
+
+PROVIDER_CONTROLS = ("outage", "success_rate", "added_latency_ms")
+
+
+@transaction.atomic
+def provider_update(
+    *, profile: ProviderProfile, outage: bool, success_rate: float, added_latency_ms: int, actor: User | None = None
+) -> ProviderChange:
+    """An admin changes a simulated provider's sandbox controls; the change is audited with the
+    controls before and after. The router reads the profiles on every payment; its cached stats
+    for the provider's currencies and regions are dropped on commit so none outlives the change."""
+    if not 0 <= success_rate <= 1 or added_latency_ms < 0:
+        raise ApiError(
+            "Success rate must be between 0 and 1 and added latency not negative.",
+            error=ErrorCode.VALIDATION_ERROR,
+            meta={"fields": {"success_rate": ["Between 0 and 1."], "added_latency_ms": ["Not negative."]}},
+        )
+    profile = ProviderProfile.objects.select_for_update().get(pk=profile.pk)
+    before = {name: getattr(profile, name) for name in PROVIDER_CONTROLS}
+    profile.outage, profile.success_rate, profile.added_latency_ms = outage, success_rate, added_latency_ms
+    profile.save(update_fields=[*PROVIDER_CONTROLS, "updated_at"])
+    after = {name: getattr(profile, name) for name in PROVIDER_CONTROLS}
+    change = ProviderChange.objects.create(provider=profile, actor=actor, before=before, after=after)
+    transaction.on_commit(partial(forget_stats, currencies=list(profile.currencies), regions=list(profile.regions)))
+    return change
 
 
 # --- refunds ------------------------------------------------------------------------------------

@@ -38,11 +38,16 @@ SUBSCRIBABLE_EVENT_TYPES: tuple[str, ...] = (
 # Sent on request by the merchant (POST webhooks/test/); delivered whatever types were chosen.
 TEST_EVENT_TYPE = "webhook.test"
 
-EVENT_TYPES: tuple[str, ...] = (*SUBSCRIBABLE_EVENT_TYPES, TEST_EVENT_TYPE)
+# Operators' audit of a merchant account (ops console): on the merchant's timeline, never delivered.
+AUDIT_EVENT_TYPES: tuple[str, ...] = ("merchant.deactivated", "merchant.reactivated")
+
+EVENT_TYPES: tuple[str, ...] = (*SUBSCRIBABLE_EVENT_TYPES, TEST_EVENT_TYPE, *AUDIT_EVENT_TYPES)
 EVENT_TYPE_CHOICES: list[tuple[str, str]] = [(t, t) for t in EVENT_TYPES]
 SUBSCRIBABLE_EVENT_TYPE_CHOICES: list[tuple[str, str]] = [(t, t) for t in SUBSCRIBABLE_EVENT_TYPES]
 
 
 def wants_event(*, event_types: list[str], type: str) -> bool:
     """Whether a merchant that chose `event_types` (empty = all) receives an event of `type`."""
+    if type in AUDIT_EVENT_TYPES:
+        return False
     return type == TEST_EVENT_TYPE or not event_types or type in event_types

@@ -48,8 +48,8 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 def home_for(user: Any) -> str:
-    """Where a user lands after logging in: merchants in the portal, operators in the admin."""
-    return reverse("portal:dashboard") if user.role == Role.MERCHANT else reverse("admin:index")
+    """Where a user lands after logging in: merchants in the portal, operators in the ops console."""
+    return reverse("portal:dashboard") if user.role == Role.MERCHANT else reverse("ops:dashboard")
 
 
 @method_decorator(rate_limit(group="portal-login", rate="RATELIMIT_LOGIN"), name="post")
