@@ -14,3 +14,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 LOGGING["loggers"]["django.tasks"] = {"level": "WARNING"}  # noqa: F405
+
+# pytest-xdist: each test process gets its own Redis database, so one process's rate-limit
+# counters (and its cache.clear() between tests) never reach another's.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if CACHES["default"]["BACKEND"].endswith("RedisCache") and _worker.startswith("gw"):  # noqa: F405
+    _base, _, _db = CACHES["default"]["LOCATION"].rpartition("/")  # noqa: F405
+    if _db.isdigit() and _base.count("/") >= 2:
+        CACHES["default"]["LOCATION"] = f"{_base}/{1 + int(_worker[2:]) % 15}"  # noqa: F405

@@ -132,7 +132,7 @@ def queries(client: Client, url: str) -> int:
 @pytest.mark.parametrize(
     ("url", "budget"),
     [
-        ("/portal/", 25),
+        ("/portal/", 30),
         ("/portal/payments/", 8),
         ("/portal/orders/", 8),
         ("/portal/balance/", 10),
