@@ -15,7 +15,7 @@ HEIGHT = 220
 LEFT = 56  # room for the y labels
 BOTTOM = 24  # room for the x labels
 TOP = 10
-RIGHT = 8
+RIGHT = 22  # room for the last x label, centred on the last point
 
 
 def _nice_max(value: float) -> float:
@@ -64,6 +64,8 @@ class Chart:
     title: str
     width: int = WIDTH
     height: int = HEIGHT
+    left: int = LEFT  # where the plot starts; the y labels end just before it
+    right: int = WIDTH - RIGHT
     bars: list[Bar] = field(default_factory=list)
     points: str = ""  # a polyline
     dots: list[tuple[float, float, str]] = field(default_factory=list)
@@ -72,6 +74,10 @@ class Chart:
     rows: list[tuple[str, str]] = field(default_factory=list)  # the table alternative
     columns: tuple[str, str] = ("", "")
     empty: bool = False
+
+    @property
+    def label_x(self) -> int:
+        return self.left - 6
 
 
 def _axis(top: float, fmt: Callable[[float], str], *, whole: bool) -> list[Tick]:
