@@ -7,8 +7,10 @@ from typing import Any
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from rest_framework.exceptions import ValidationError as DrfValidationError
 
 from merchants.models import User, normalize_email
+from merchants.serializers import OriginField
 from paygate.lib.api import ApiError, ErrorCode
 from paygate.lib.money import CURRENCIES, MoneyError, check_amount, format_amount, to_minor
 from webhooks.events import SUBSCRIBABLE_EVENT_TYPE_CHOICES
@@ -155,3 +157,66 @@ def service_error_text(exc: ApiError, currency: str) -> str:
     if exc.error == ErrorCode.REFUND_EXCEEDS_CAPTURED:
         return f"At most {format_amount(meta['refundable'], currency)} is left to refund."
     return exc.message
+
+
+class ProductForm(forms.Form):
+    name = forms.CharField(label="Product name", max_length=200)
+    price = amount_field("Price")
+    currency = forms.ChoiceField(label="Currency", choices=CURRENCY_CHOICES, initial="GBP")
+    stock = forms.IntegerField(
+        label="Stock", required=False, min_value=0, help_text="Units for sale; leave empty for unlimited."
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("currency"):
+            data["price_minor"] = parse_amount(self, "price", data["currency"])
+        return data
+
+
+class StockForm(forms.Form):
+    stock = forms.IntegerField(label="Stock", required=False, min_value=0, help_text="Empty: unlimited.")
+
+
+class PaymentLinkForm(forms.Form):
+    product = forms.ChoiceField(label="Product", required=False, help_text="Or a fixed amount below.")
+    amount = amount_field("Fixed amount", required=False)
+    currency = forms.ChoiceField(label="Currency", choices=CURRENCY_CHOICES, initial="GBP")
+    description = forms.CharField(label="Description", max_length=200, required=False)
+    expires_on = forms.DateField(
+        label="Expires on", required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Optional."
+    )
+
+    def __init__(self, *args: Any, products: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = [("", "A fixed amount"), *products]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("product"):
+            if not data.get("amount"):
+                self.add_error("amount", "Choose a product or give an amount.")
+            elif data.get("currency"):
+                data["amount_minor"] = parse_amount(self, "amount", data["currency"])
+        return data
+
+
+class CheckoutOriginsForm(forms.Form):
+    origins = forms.CharField(
+        label="Sites allowed to embed your checkout",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        help_text="One origin per line, such as https://shop.example — checkout.js only opens on these sites.",
+    )
+
+    def clean_origins(self) -> list[str]:
+        origins = []
+        for line in self.cleaned_data["origins"].splitlines():
+            if line.strip():
+                try:  # the API's own rule for an origin
+                    origins.append(OriginField(max_length=200).to_internal_value(line))
+                except DrfValidationError as exc:
+                    raise ValidationError(f"{line.strip()}: {exc.detail[0]}") from None
+        if len(origins) > 20:
+            raise ValidationError("At most 20 origins.")
+        return origins

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from portal.access import merchant_required
-from portal.views import account, auth, balance, dashboard, developers, orders, payments, tools
+from portal.views import account, auth, balance, catalog, dashboard, developers, orders, payments, tools
 
 app_name = "portal"
 
@@ -22,11 +22,18 @@ urlpatterns = [
     path("orders/", orders.orders, name="orders"),
     path("orders/new/", orders.order_create, name="order-create"),
     path("orders/<str:order_id>/", orders.order, name="order"),
+    path("products/", catalog.products, name="products"),
+    path("products/new/", catalog.product_create, name="product-create"),
+    path("products/<str:product_id>/stock/", catalog.product_stock, name="product-stock"),
+    path("products/<str:product_id>/delete/", catalog.product_delete, name="product-delete"),
+    path("payment-links/new/", catalog.link_create, name="link-create"),
+    path("payment-links/<str:link_id>/deactivate/", catalog.link_deactivate, name="link-deactivate"),
     path("balance/", balance.balance, name="balance"),
     path("balance/payouts/", balance.payout_create, name="payout-create"),
     path("developers/", developers.developers, name="developers"),
     path("developers/api-key/rotate/", developers.api_key_rotate, name="api-key-rotate"),
     path("developers/webhooks/", developers.webhook_settings, name="webhook-settings"),
+    path("developers/checkout/", developers.checkout_settings, name="checkout-settings"),
     path("developers/webhooks/secret/rotate/", developers.webhook_secret_rotate, name="webhook-secret-rotate"),
     path("developers/webhooks/test/", developers.webhook_test, name="webhook-test"),
     path("developers/deliveries/<str:delivery_id>/", developers.delivery, name="delivery"),

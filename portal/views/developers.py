@@ -10,9 +10,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from merchants import services as accounts
+from merchants.keys import checkout_signing_key
 from paygate.lib.api import ApiError
 from portal.access import PortalRequest, merchant_required
-from portal.forms import RotateKeyForm, WebhookSettingsForm
+from portal.forms import CheckoutOriginsForm, RotateKeyForm, WebhookSettingsForm
 from ui.paging import paginate
 from webhooks import selectors
 from webhooks import services as hooks
@@ -38,9 +39,14 @@ def _page(request: PortalRequest, **extra: Any) -> dict[str, Any]:
     settings_form = extra.pop("settings_form", None) or WebhookSettingsForm(
         initial={"url": merchant.webhook_url, "event_types": merchant.webhook_event_types}
     )
+    origins_form = extra.pop("origins_form", None) or CheckoutOriginsForm(
+        initial={"origins": "\n".join(merchant.checkout_allowed_origins or [])}
+    )
     return {
         "page": "developers",
         "merchant": merchant,
+        "origins_form": origins_form,
+        "checkout_signing_key": checkout_signing_key(merchant.api_secret_hash) if merchant.api_secret_hash else "",
         "rotate_form": extra.pop("rotate_form", None) or RotateKeyForm(),
         "settings_form": settings_form,
         "deliveries": paginate(deliveries, request.GET),
@@ -89,6 +95,19 @@ def webhook_settings(request: PortalRequest) -> HttpResponse:
             return redirect("portal:developers")
     messages.error(request, "The webhook settings were not saved.")
     return render(request, "portal/developers.html", _page(request, settings_form=form), status=400)
+
+
+@require_POST
+@merchant_required
+def checkout_settings(request: PortalRequest) -> HttpResponse:
+    form = CheckoutOriginsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The checkout settings were not saved.")
+        return render(request, "portal/developers.html", _page(request, origins_form=form), status=400)
+    accounts.merchant_set_checkout_origins(merchant=request.merchant, origins=form.cleaned_data["origins"])
+    request.merchant.refresh_from_db()
+    messages.success(request, "Checkout settings saved.")
+    return redirect("portal:developers")
 
 
 @require_POST

@@ -222,9 +222,26 @@ def test_a_merchant_journey_through_the_portal(page: Page, live_server, receiver
     expect(page.get_by_role("alert")).to_contain_text("Body changed")
     visit(page, "debugger")
 
-    # balance and account pages; then delete the account
+    # a product with stock and its payment link
+    nav(page, "Products and links")
+    page.get_by_label("Product name").fill("Dot-grid notebook")
+    page.get_by_label("Price").fill("12.50")
+    page.get_by_label("Stock").first.fill("5")
+    page.get_by_role("button", name="Add product").click()
+    expect(notification(page)).to_contain_text("Product Dot-grid notebook created.")
+    page.get_by_label("Product", exact=True).select_option(label="Dot-grid notebook — £12.50")
+    page.get_by_role("button", name="Create payment link").click()
+    expect(notification(page)).to_contain_text("Payment link plink_")
+    expect(page.locator("table.data").last).to_contain_text("(5 left)")
+    visit(page, "products")
+
+    # the lists and pages not seen yet; then delete the account
+    nav(page, "Orders")
+    visit(page, "orders")
     nav(page, "Balance")
     visit(page, "balance")
+    page.goto(f"{base}/portal/password/")
+    visit(page, "password")
     nav(page, "Account")
     visit(page, "account")
     page.get_by_label("Type your email to confirm").fill(EMAIL)

@@ -23,6 +23,7 @@ PAGES = [
     "/portal/password/",
     "/portal/developers/debugger/",
     "/portal/developers/request-bin/",
+    "/portal/products/",
 ]
 ACTIONS = [
     "/portal/balance/payouts/",
@@ -33,6 +34,9 @@ ACTIONS = [
     "/portal/account/delete/",
     "/portal/developers/request-bin/use/",
     "/portal/developers/debugger/",
+    "/portal/developers/checkout/",
+    "/portal/products/new/",
+    "/portal/payment-links/new/",
 ]
 
 
