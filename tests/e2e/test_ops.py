@@ -13,6 +13,7 @@ from merchants.models import Merchant, User
 from payments import services
 from payments.models import Payment, PaymentStatus
 from payments.providers import ensure_default_profiles
+from tests.e2e.conftest import axe_violations, shoot
 from tests.factories import DEFAULT_PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -47,8 +48,10 @@ def _log_in(browser: Browser, live_server, email: str, errors: list[str] | None 
 
 
 def _shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"ops-{name}.png"), full_page=True)
+    """Every page the tests open: no serious accessibility violation, and a screenshot."""
+    page.wait_for_load_state("networkidle")
+    assert axe_violations(page) == [], name
+    shoot(page, f"ops-{name}")
 
 
 def test_finance_approves_one_review_payment_and_rejects_another(
