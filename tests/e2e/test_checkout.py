@@ -14,6 +14,7 @@ from merchants.models import Merchant
 from payments import services
 from payments.models import Order, PaymentStatus
 from payments.providers import ensure_default_profiles
+from tests.e2e.conftest import axe_violations
 from tests.payments.test_worker import DB_BACKEND, run_worker_batch
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -30,9 +31,13 @@ def demo_merchant(merchant: Merchant) -> Merchant:
     return merchant
 
 
-def shot(page: Page, name: str) -> None:
+def shot(page: Page, name: str, *, axe: bool = False) -> None:
+    """A screenshot of each state the tests reach; on the hosted pages (not the demo shop, where
+    axe's own frame messages would reach checkout.js) an axe-core check first."""
+    if axe:
+        assert axe_violations(page) == [], name
     SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    page.screenshot(path=str(SHOTS / f"checkout-{name}.png"))
 
 
 def checkout_frame(page: Page) -> FrameLocator:
@@ -146,11 +151,11 @@ def test_hosted_page_without_the_modal(page: Page, live_server, merchant: Mercha
 
     page.goto(f"{live_server.url}/checkout/{order.public_id}/")
     expect(page.get_by_role("heading", name="Pay £25.99")).to_be_visible()
-    shot(page, "08-hosted-page")
+    shot(page, "08-hosted-page", axe=True)
     page.get_by_role("button", name="4000 0000 0000 0002").click()  # the test-mode banner fills the form
     page.locator("#form-card").get_by_role("button", name="Pay").click()
     expect(page.get_by_role("heading", name="Payment failed")).to_be_visible()
-    shot(page, "09-hosted-failed")
+    shot(page, "09-hosted-failed", axe=True)
 
 
 def test_checkout_framed_by_a_site_the_merchant_did_not_allow_is_refused(
@@ -194,7 +199,7 @@ def test_the_page_polls_while_a_real_worker_processes_the_payment(
     # when the payer pays, the page shows the processing state and polls
     pay_by_card(page, "4242 4242 4242 4242")
     expect(page.get_by_role("heading", name="Processing your payment…")).to_be_visible()
-    shot(page, "10-hosted-processing")
+    shot(page, "10-hosted-processing", axe=True)
     result = run_worker_batch()
     assert result.returncode == 0, result.stderr
 
