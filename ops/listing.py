@@ -1,100 +1,22 @@
-"""The console's list filters, translated to the API's FilterSets so a page filters exactly like
-the API (the same as the portal's, plus a merchant): dates and amounts are typed in major units,
-the FilterSet takes ISO date-times and minor units. The query string keeps what was typed."""
+"""The console's list forms: the web pages' own (ui.listing), plus a filter by merchant."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
 from django import forms
-from django.db.models import QuerySet
-from django.http import QueryDict
-from django_filters import FilterSet
 
-from ops.periods import midnight
-from paygate.lib.money import CURRENCIES, MoneyError, to_minor
-from payments.models import Method, PaymentStatus, RefundStatus, Region
+from ui import listing
+from ui.listing import ListForm, filtered
 
-SORTS = {"newest": "-created", "oldest": "created", "amount_desc": "-amount", "amount_asc": "amount"}
-SORT_CHOICES = [
-    ("newest", "Newest first"),
-    ("oldest", "Oldest first"),
-    ("amount_desc", "Largest amount"),
-    ("amount_asc", "Smallest amount"),
-]
-CURRENCY_CHOICES = [("", "Any currency")] + [(code, code) for code in sorted(CURRENCIES)]
+__all__ = ["ListForm", "PaymentListForm", "RefundListForm", "filtered"]
 
 
-def _choices(label: str, choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [("", label), *choices]
-
-
-class ListForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=200)
+class _ByMerchant(forms.Form):
     merchant_id = forms.CharField(label="Merchant id", required=False, max_length=40)
-    currency = forms.ChoiceField(label="Currency", required=False, choices=CURRENCY_CHOICES)
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    amount_min = forms.CharField(label="Min amount", required=False, max_length=20)
-    amount_max = forms.CharField(label="Max amount", required=False, max_length=20)
-    sort = forms.ChoiceField(label="Sort", required=False, choices=SORT_CHOICES)
-    limit = forms.TypedChoiceField(
-        label="Per page", required=False, coerce=int, choices=[(20, "20"), (50, "50"), (100, "100")]
-    )
-    extra_filters: tuple[str, ...] = ()
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
-        currency = data.get("currency") or "USD"  # without a currency, amounts are read with two decimals
-        for name in ("amount_min", "amount_max"):
-            raw = data.get(name)
-            if raw:
-                try:
-                    data[name] = to_minor(raw, currency)
-                except MoneyError as exc:
-                    self.add_error(name, str(exc))
-        return data
-
-    def api_params(self) -> dict[str, Any]:
-        """The FilterSet's parameters for what was typed (call after is_valid)."""
-        data = getattr(self, "cleaned_data", {})
-        params: dict[str, Any] = {"sort": SORTS[data.get("sort") or "newest"]}
-        for name in ("q", "merchant_id", "currency", "amount_min", "amount_max", *self.extra_filters):
-            if data.get(name) not in (None, ""):
-                params[name] = data[name]
-        if data.get("date_from"):
-            params["created_after"] = midnight(data["date_from"]).isoformat()
-        if data.get("date_to"):
-            params["created_before"] = midnight(data["date_to"] + timedelta(days=1)).isoformat()
-        return params
 
 
-class PaymentListForm(ListForm):
-    status = forms.ChoiceField(label="Status", required=False, choices=_choices("Any status", PaymentStatus.choices))
-    method = forms.ChoiceField(label="Method", required=False, choices=_choices("Any method", Method.choices))
-    region = forms.ChoiceField(label="Region", required=False, choices=_choices("Any region", Region.choices))
-    provider = forms.ChoiceField(
-        label="Provider",
-        required=False,
-        choices=[("", "Any provider"), ("stripe", "Stripe"), ("paypal", "PayPal"), ("adyen", "Adyen")],
-    )
-    extra_filters = ("status", "method", "region", "provider")
+class PaymentListForm(_ByMerchant, listing.PaymentListForm):
+    extra_filters = (*listing.PaymentListForm.extra_filters, "merchant_id")
 
 
-class RefundListForm(ListForm):
-    status = forms.ChoiceField(label="Status", required=False, choices=_choices("Any status", RefundStatus.choices))
-    extra_filters = ("status",)
-
-
-def filtered(
-    form_class: type[ListForm], filterset_class: type[FilterSet], queryset: QuerySet, params: QueryDict
-) -> tuple[ListForm, QuerySet]:
-    """The form bound to the query string and the queryset it selects. Invalid input shows beside
-    its field and leaves the list unfiltered by it."""
-    form = form_class(params)
-    form.is_valid()  # the fields that are valid still filter
-    return form, filterset_class(form.api_params(), queryset=queryset).qs
+class RefundListForm(_ByMerchant, listing.RefundListForm):
+    extra_filters = (*listing.RefundListForm.extra_filters, "merchant_id")

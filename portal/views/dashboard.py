@@ -3,76 +3,21 @@ charts of the daily series, status mix and volume by currency, and the latest pa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-
-from django import forms
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from analytics import selectors as analytics
 from paygate.lib.money import format_amount
 from payments import selectors
 from portal.access import PortalRequest, merchant_required
 from ui.charts import bar_chart, line_chart, short_money
-
-PERIODS = {"today": "Today", "7d": "7 days", "30d": "30 days", "custom": "Custom"}
-MAX_DAYS = 366
-
-
-class PeriodForm(forms.Form):
-    period = forms.ChoiceField(choices=list(PERIODS.items()), required=False)
-    since = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def clean(self) -> dict:
-        data = super().clean()
-        if data.get("period") == "custom":
-            since, until = data.get("since"), data.get("until")
-            if not since or not until:
-                self.add_error("since" if not since else "until", "Pick both dates for a custom period.")
-            elif since > until:
-                self.add_error("until", "The end date is before the start date.")
-            elif (until - since).days >= MAX_DAYS:
-                self.add_error("until", f"A period may be at most {MAX_DAYS} days.")
-        return data
-
-
-@dataclass(frozen=True)
-class Period:
-    key: str
-    since: datetime
-    until: datetime
-
-    @property
-    def label(self) -> str:
-        last = (self.until - timedelta(microseconds=1)).date()
-        first = self.since.date()
-        return f"{first:%d %b %Y}" if first == last else f"{first:%d %b} – {last:%d %b %Y}"
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def period_of(form: PeriodForm) -> Period:
-    """Whole UTC days, today included: today, the last 7 or 30 days, or the dates picked."""
-    today = timezone.now().astimezone(UTC).date()
-    tomorrow = _midnight(today + timedelta(days=1))
-    key = (form.cleaned_data.get("period") or "30d") if form.is_valid() else "30d"
-    if key == "custom":
-        return Period(
-            key, _midnight(form.cleaned_data["since"]), _midnight(form.cleaned_data["until"] + timedelta(days=1))
-        )
-    days = {"today": 1, "7d": 7, "30d": 30}[key]
-    return Period(key, tomorrow - timedelta(days=days), tomorrow)
+from ui.periods import PERIODS, PeriodForm, period_of
 
 
 @merchant_required
 def dashboard(request: PortalRequest) -> HttpResponse:
     form = PeriodForm(request.GET or None)
-    period = period_of(form)
+    period = period_of(form, default="30d")
     scope = analytics.stats_scope(viewer=request.user, since=period.since, until=period.until)
     stats = analytics.merchant_stats(scope=scope)
     volume = analytics.payment_volume_by_currency(scope=scope)

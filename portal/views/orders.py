@@ -12,7 +12,7 @@ from payments import selectors, services
 from payments.filters import OrderFilter
 from portal.access import PortalRequest, merchant_required
 from portal.forms import OrderForm
-from portal.listing import OrderListForm, filtered
+from ui.listing import OrderListForm, filtered
 from ui.paging import paginate
 
 

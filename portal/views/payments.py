@@ -18,7 +18,7 @@ from payments.filters import PaymentFilter
 from payments.models import Payment, PaymentStatus, RefundStatus
 from portal.access import PortalRequest, merchant_required
 from portal.forms import CaptureForm, RefundForm, parse_amount, service_error_text
-from portal.listing import PaymentListForm, filtered
+from ui.listing import PaymentListForm, filtered
 from ui.paging import paginate
 from webhooks.models import WebhookDelivery
 

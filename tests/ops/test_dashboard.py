@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from ops.periods import PeriodForm, period_of
 from tests.conftest import API
+from ui.periods import PeriodForm, period_of
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def _api(api: APIClient, path: str, period) -> dict:
 def test_every_figure_equals_the_analytics_api(choice: str, payments, finance: Client, finance_api: APIClient) -> None:
     # given
     form = PeriodForm({"period": choice})
-    period = period_of(form)
+    period = period_of(form, default="7d")
 
     # when
     context = finance.get("/ops/", {"period": choice}).context

@@ -1,4 +1,5 @@
-"""The portal's list filters, translated to the API's FilterSets so both filter exactly alike.
+"""List filters for the web pages (portal and ops), translated to the API's FilterSets so a page
+filters exactly like the API.
 
 A person types dates and amounts in major units; the API takes ISO date-times and minor units.
 The query string keeps the person's words (a shared link or the back button shows the same list).
@@ -6,7 +7,7 @@ The query string keeps the person's words (a shared link or the back button show
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -15,7 +16,8 @@ from django.http import QueryDict
 from django_filters import FilterSet
 
 from paygate.lib.money import CURRENCIES, MoneyError, to_minor
-from payments.models import Method, OrderStatus, PaymentStatus, Region
+from payments.models import Method, OrderStatus, PaymentStatus, RefundStatus, Region
+from ui.periods import midnight
 
 SORTS = {"newest": "-created", "oldest": "created", "amount_desc": "-amount", "amount_asc": "amount"}
 SORT_CHOICES = [
@@ -46,7 +48,7 @@ class ListForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", "The end date is before the start date.")
@@ -62,25 +64,21 @@ class ListForm(forms.Form):
 
     def api_params(self) -> dict[str, Any]:
         """The FilterSet's parameters for what was typed (call after is_valid)."""
-        data = self.cleaned_data
+        data = getattr(self, "cleaned_data", {})
         params: dict[str, Any] = {"sort": SORTS[data.get("sort") or "newest"]}
         for name in ("q", "currency", "amount_min", "amount_max"):
             if data.get(name) not in (None, ""):
                 params[name] = data[name]
         if data.get("date_from"):
-            params["created_after"] = _midnight(data["date_from"]).isoformat()
+            params["created_after"] = midnight(data["date_from"]).isoformat()
         if data.get("date_to"):
-            params["created_before"] = _midnight(data["date_to"] + timedelta(days=1)).isoformat()
+            params["created_before"] = midnight(data["date_to"] + timedelta(days=1)).isoformat()
         for name in self.extra_filters:
             if data.get(name):
                 params[name] = data[name]
         return params
 
     extra_filters: tuple[str, ...] = ()
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 class PaymentListForm(ListForm):
@@ -97,6 +95,11 @@ class PaymentListForm(ListForm):
 
 class OrderListForm(ListForm):
     status = forms.ChoiceField(label="Status", required=False, choices=_choices("Any status", OrderStatus.choices))
+    extra_filters = ("status",)
+
+
+class RefundListForm(ListForm):
+    status = forms.ChoiceField(label="Status", required=False, choices=_choices("Any status", RefundStatus.choices))
     extra_filters = ("status",)
 
 
