@@ -77,6 +77,8 @@
       checkNumber(card, false);
     });
     number.addEventListener("blur", function () { checkNumber(card, true); });
+    if (number.value) checkNumber(card, false);  // typed or autofilled before this script ran
+    card.setAttribute("data-ready", "");
     var expiry = card.querySelector('input[name="expiry"]');
     expiry.addEventListener("input", function () {
       var d = digits(expiry.value).slice(0, 4);

@@ -42,7 +42,9 @@ def shot(page: Page, name: str, *, axe: bool = False) -> None:
 
 def checkout_frame(page: Page) -> FrameLocator:
     expect(page.get_by_role("dialog", name="PayGate checkout")).to_be_visible()
-    return page.frame_locator("iframe[title='PayGate checkout']")
+    frame = page.frame_locator("iframe[title='PayGate checkout']")
+    expect(frame.locator("#form-card[data-ready]")).to_be_attached()  # its script is running
+    return frame
 
 
 def pay_by_card(frame: FrameLocator | Page, number: str) -> None:
