@@ -410,42 +410,75 @@ def _days(scope: StatsScope) -> list[date]:
 @_tuned
 def payment_daily_series(*, scope: StatsScope) -> list[dict[str, Any]]:
     """One point per UTC day of the period (empty days included): payments, successful, failed,
-    success rate, captured volume per currency, and processed refunds (count, amount per currency)."""
+    success rate, captured volume per currency, and processed refunds (count, amount per currency).
+
+    The period's whole UTC days come from the daily counts (a few rows per merchant and day,
+    whatever the number of payments), and only its part days at either end from the rows — the
+    same split as the stats, so the two always agree."""
     if scope.since is None or scope.until is None:
         raise ValueError("a daily series needs both bounds")
-    day = TruncDate("created_at", tzinfo=UTC)
-    # One pass over the period's payments, by day and currency; the days add up their currencies'
-    # counts (a few hundred rows), while the amounts stay per currency.
     counts: dict[date, dict[str, int]] = defaultdict(lambda: {"payments": 0, "successful": 0, "failed": 0})
-    volume: dict[date, list[dict[str, Any]]] = defaultdict(list)
-    rows = (
-        _payments(scope)
-        .annotate(day=day)
-        .values("day", "currency")
-        .annotate(
-            payments=Count("*"),
-            successful=Count("status", filter=_SUCCESSFUL),
-            failed=Count("status", filter=_FAILED),
-            captured=Sum("amount_captured"),
-        )
-        .order_by("day", "currency")
-    )
-    for row in rows:
-        for key in ("payments", "successful", "failed"):
-            counts[row["day"]][key] += row[key]
-        if row["captured"]:
-            volume[row["day"]].append({"currency": row["currency"], "amount": row["captured"]})
-    refunds: dict[date, list[dict[str, Any]]] = defaultdict(list)
+    volume: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    refunds: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     refund_counts: dict[date, int] = defaultdict(int)
-    for row in (
-        _processed_refunds(scope)
-        .annotate(day=day)
-        .values("day", "currency")
-        .annotate(count=Count("*"), amount=Sum("amount"))
-        .order_by("day", "currency")
-    ):
-        refunds[row["day"]].append({"currency": row["currency"], "amount": row["amount"]})
-        refund_counts[row["day"]] += row["count"]
+
+    def add(row: dict[str, Any]) -> None:
+        day = row["day"]
+        for key in ("payments", "successful", "failed"):
+            counts[day][key] += row[key] or 0
+        if row["captured"]:
+            volume[day][row["currency"]] += row["captured"]
+
+    def add_refunds(row: dict[str, Any]) -> None:
+        refund_counts[row["day"]] += row["refunds"] or 0
+        if row["refunded"]:
+            refunds[row["day"]][row["currency"]] += row["refunded"]
+
+    edges, days = _split_days(scope)
+    if days is not None:
+        counted = _scoped(DailyCount.objects.all(), scope).filter(day__gte=days[0], day__lt=days[1])
+        for row in (
+            counted.values("day", "currency")
+            .annotate(
+                payments=Sum("payments"),
+                successful=Sum("successful_payments"),
+                failed=Sum("failed_payments"),
+                captured=Sum("captured"),
+                refunds=Sum("refunds"),
+                refunded=Sum("refunded"),
+            )
+            .order_by()
+        ):
+            add(row)
+            add_refunds(row)
+    day = TruncDate("created_at", tzinfo=UTC)
+    for since, until in edges:
+        part = replace(scope, since=since, until=until)
+        for row in (
+            _payments(part)
+            .annotate(day=day)
+            .values("day", "currency")
+            .annotate(
+                payments=Count("*"),
+                successful=Count("status", filter=_SUCCESSFUL),
+                failed=Count("status", filter=_FAILED),
+                captured=Sum("amount_captured"),
+            )
+            .order_by()
+        ):
+            add(row)
+        for row in (
+            _processed_refunds(part)
+            .annotate(day=day)
+            .values("day", "currency")
+            .annotate(refunds=Count("*"), refunded=Sum("amount"))
+            .order_by()
+        ):
+            add_refunds(row)
+
+    def amounts(by_currency: dict[str, int]) -> list[dict[str, Any]]:
+        return [{"currency": c, "amount": a} for c, a in sorted(by_currency.items()) if a]
+
     series = []
     for d in _days(scope):
         row = counts[d]
@@ -456,9 +489,9 @@ def payment_daily_series(*, scope: StatsScope) -> list[dict[str, Any]]:
                 "successful": row["successful"],
                 "failed": row["failed"],
                 "success_rate": _rate(row["successful"], row["successful"] + row["failed"]),
-                "volume": volume.get(d, []),
+                "volume": amounts(volume.get(d, {})),
                 "refunds": refund_counts.get(d, 0),
-                "refunded": refunds.get(d, []),
+                "refunded": amounts(refunds.get(d, {})),
             }
         )
     return series

@@ -175,6 +175,17 @@ PAYMENT_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+class RiskRule(models.TextChoices):
+    """The risk rule (payments/risk.py) that failed a payment before any provider, or held it for review."""
+
+    AMOUNT_LIMITS = "amount_limits", "Amount outside the currency's limits"
+    BLOCKED_CARD = "blocked_card", "Blocked card"
+    AMOUNT_BLOCK = "amount_block_threshold", "Amount above the block threshold"
+    CARD_VELOCITY = "card_velocity", "Card used too often (velocity)"
+    REVIEW_THRESHOLD = "review_threshold", "Amount above the review threshold"
+    REVIEW_CARD = "review_test_card", "Review test card"
+
+
 class FailureReason(models.TextChoices):
     INVALID_AMOUNT = "INVALID_AMOUNT"
     INVALID_REQUEST = "INVALID_REQUEST"
@@ -206,6 +217,10 @@ class Payment(SoftDeleteModel, TimeStampedModel):
     method = models.CharField(max_length=8, choices=Method.choices)
     status = models.CharField(max_length=24, choices=PaymentStatus.choices, default=PaymentStatus.CREATED)
     failure_reason = models.CharField(max_length=32, choices=FailureReason.choices, blank=True)
+    risk_rule = models.CharField(
+        max_length=32, choices=RiskRule.choices, blank=True, default="", db_default="",
+        help_text="The risk rule that failed it before any provider, or held it for review.",
+    )  # fmt: skip
     capture_method = models.CharField(max_length=16, choices=CaptureMethod.choices, default=CaptureMethod.AUTOMATIC)
     # Card data: never the number or the CVC. The fingerprint is HMAC-SHA256(PAYGATE_HMAC_KEY, number).
     card_last4 = models.CharField(max_length=4, blank=True)

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from paygate.lib.money import MoneyError, check_amount, get_currency
 from payments.cards import Scenario
-from payments.models import FailureReason, Payment
+from payments.models import FailureReason, Payment, RiskRule
 
 # Ordinary cards (no scenario) and the velocity test card; the other test cards are exempt.
 VELOCITY_SCENARIOS = (None, Scenario.VELOCITY)
@@ -36,16 +36,18 @@ def assess(payment: Payment, scenario: Scenario | None) -> RiskDecision:
     try:
         check_amount(payment.amount, payment.currency)
     except MoneyError:
-        return RiskDecision(block_reason=FailureReason.INVALID_AMOUNT, rule="amount_limits")
+        return RiskDecision(block_reason=FailureReason.INVALID_AMOUNT, rule=RiskRule.AMOUNT_LIMITS)
     if scenario == Scenario.FRAUD:
-        return RiskDecision(block_reason=FailureReason.FRAUD_SUSPECTED, rule="blocked_card")
+        return RiskDecision(block_reason=FailureReason.FRAUD_SUSPECTED, rule=RiskRule.BLOCKED_CARD)
     unit = 10 ** get_currency(payment.currency).exponent
     if payment.amount > settings.PAYGATE_RISK_BLOCK_ABOVE * unit:
-        return RiskDecision(block_reason=FailureReason.FRAUD_SUSPECTED, rule="amount_block_threshold")
+        return RiskDecision(block_reason=FailureReason.FRAUD_SUSPECTED, rule=RiskRule.AMOUNT_BLOCK)
     if scenario in VELOCITY_SCENARIOS and payment.card_fingerprint and _velocity_exceeded(payment):
-        return RiskDecision(block_reason=FailureReason.FRAUD_SUSPECTED, rule="card_velocity")
-    if scenario == Scenario.REVIEW or payment.amount > settings.PAYGATE_RISK_REVIEW_ABOVE * unit:
-        return RiskDecision(review=True, rule="review_threshold")
+        return RiskDecision(block_reason=FailureReason.FRAUD_SUSPECTED, rule=RiskRule.CARD_VELOCITY)
+    if scenario == Scenario.REVIEW:
+        return RiskDecision(review=True, rule=RiskRule.REVIEW_CARD)
+    if payment.amount > settings.PAYGATE_RISK_REVIEW_ABOVE * unit:
+        return RiskDecision(review=True, rule=RiskRule.REVIEW_THRESHOLD)
     return RiskDecision()
 
 

@@ -286,7 +286,7 @@ def payment_process(*, payment_id: int, claim: str, simulate_latency: bool) -> N
     scenario = _scenario(payment)
     decision = assess(payment, scenario)
     if decision.block_reason:
-        finish(outcome=None, failure=decision.block_reason, review=False)
+        finish(outcome=None, failure=decision.block_reason, review=False, rule=decision.rule)
         return
     providers = rank_providers(currency=payment.currency, region=payment.region, method=payment.method)
     sequence = payment.attempts.count()
@@ -307,7 +307,7 @@ def payment_process(*, payment_id: int, claim: str, simulate_latency: bool) -> N
     if outcome is None:
         finish(outcome=None, failure=FailureReason.PROVIDER_UNAVAILABLE, review=False)
     elif outcome.success:
-        finish(outcome=outcome, failure="", review=decision.review)
+        finish(outcome=outcome, failure="", review=decision.review, rule=decision.rule)
     else:
         finish(outcome=outcome, failure=outcome.error_code, review=False)
 
@@ -353,7 +353,10 @@ def _record_attempt(
 
 
 @transaction.atomic
-def _finish(payment_id: int, order_id: int, claim: str, *, outcome: Outcome | None, failure: str, review: bool) -> None:
+def _finish(
+    payment_id: int, order_id: int, claim: str, *, outcome: Outcome | None, failure: str, review: bool, rule: str = ""
+) -> None:
+    """Settle a processing run. `rule` names the risk rule that failed the payment or holds it."""
     order = locks.lock_order(order_id)
     payment = locks.lock_payment(payment_id)
     if payment.status != PaymentStatus.PROCESSING or payment.processing_claim != claim:
@@ -362,19 +365,23 @@ def _finish(payment_id: int, order_id: int, claim: str, *, outcome: Outcome | No
     prefetch_related_objects([payment], "attempts")
     payment.processing_claim = ""
     if failure:
-        _fail(payment, failure)
+        _fail(payment, failure, risk_rule=rule)
         return
     payment.provider = outcome.provider if outcome else ""
     if review:
-        _payment_transition(payment, PaymentStatus.REVIEW, action="hold for review", event="payment.review_required")
+        _payment_transition(
+            payment, PaymentStatus.REVIEW, action="hold for review", event="payment.review_required", risk_rule=rule
+        )
         return
     _authorize(order, payment)
 
 
-def _fail(payment: Payment, reason: str, actor: User | None = None) -> None:
+def _fail(payment: Payment, reason: str, actor: User | None = None, risk_rule: str = "") -> None:
+    # A risk rule is named when one failed it; a rejected review keeps the rule that held it.
+    rule = {"risk_rule": risk_rule} if risk_rule else {}
     _payment_transition(
         payment, PaymentStatus.FAILED, action="fail", event="payment.failed", actor=actor,
-        failure_reason=reason, failed_at=timezone.now(),
+        failure_reason=reason, failed_at=timezone.now(), **rule,
     )  # fmt: skip
     stock.stock_release(payment.order)
 

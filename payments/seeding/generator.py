@@ -32,6 +32,7 @@ from payments.models import (
     ProviderProfile,
     Refund,
     RefundStatus,
+    RiskRule,
 )
 from payments.providers import ensure_default_profiles, simulate_attempt, simulate_refund
 from payments.regions import region_for
@@ -124,6 +125,7 @@ class _Pay:
     head: str = ""
     status: str = PaymentStatus.CREATED
     failure_reason: str = ""
+    risk_rule: str = ""
     provider: str = ""
     attempts: list[tuple] = field(default_factory=list)  # attempt rows
     attempt_json: list[str] = field(default_factory=list)
@@ -460,7 +462,7 @@ class _Generator:
             customer.email, customer.country, p.region, p.provider, p.amount_captured, p.amount_refunded, p.fee,
             p.retry_count, "", _iso(p.processing_started), "", p.reviewed_by, _iso_or_none(p.authorized_at),
             _iso_or_none(p.captured_at), _iso_or_none(p.canceled_at), _iso_or_none(p.failed_at), False, None,
-            created_iso, _iso(p.updated),
+            created_iso, _iso(p.updated), p.risk_rule,
         ))  # fmt: skip
         batch.attempts.extend(p.attempts)
 
@@ -481,6 +483,7 @@ class _Generator:
         """One processing run (payments.services.payment_process): risk rules, then the providers
         in routing order until one succeeds or declines hard. Returns when it finished."""
         if p.scenario == Scenario.FRAUD or p.amount > self.block_above[p.currency]:
+            p.risk_rule = RiskRule.BLOCKED_CARD if p.scenario == Scenario.FRAUD else RiskRule.AMOUNT_BLOCK
             self._fail(p, at, FailureReason.FRAUD_SUSPECTED)
             return at
         # (payments.risk's velocity rule never fires here: the customer pool keeps cards far below it.)
@@ -513,6 +516,7 @@ class _Generator:
         else:
             p.provider = outcome.provider
             if review:
+                p.risk_rule = RiskRule.REVIEW_CARD if p.scenario == Scenario.REVIEW else RiskRule.REVIEW_THRESHOLD
                 p.status = PaymentStatus.REVIEW
                 self._payment_event(p, at, "payment.review_required")
             else:

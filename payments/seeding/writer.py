@@ -44,7 +44,7 @@ PAYMENTS = _Table(
      "customer_name", "customer_email", "customer_country", "region", "provider", "amount_captured",
      "amount_refunded", "fee", "retry_count", "processing_claim", "processing_started_at", "review_note",
      "reviewed_by_id", "authorized_at", "captured_at", "canceled_at", "failed_at", "deleted", "deleted_at",
-     "created_at", "updated_at"),
+     "created_at", "updated_at", "risk_rule"),
 )  # fmt: skip
 ATTEMPTS = _Table(
     ProviderAttempt, "provider attempts",

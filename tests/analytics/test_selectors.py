@@ -260,3 +260,36 @@ def test_reversed_or_too_long_ranges_are_refused() -> None:
 
     assert reversed_.value.error == ErrorCode.INVALID_DATE_RANGE
     assert too_long.value.error == ErrorCode.DATE_RANGE_TOO_LONG
+
+
+def test_daily_series_adds_counted_whole_days_to_part_days_counted_from_the_rows(merchant: Merchant, travel) -> None:
+    # given: payments on three days, one just after the period ends
+    api = as_client(merchant.user)
+    with travel(datetime(2026, 1, 10, 9, 0, tzinfo=UTC)):
+        payment(api, 1000, "GBP")
+    with travel(datetime(2026, 1, 11, 12, 0, tzinfo=UTC)):
+        payment(api, 800, "EUR", DECLINED)
+        gbp = payment(api, 300, "GBP")
+        refund(api, gbp["id"], 100)
+    with travel(datetime(2026, 1, 12, 23, 30, tzinfo=UTC)):
+        payment(api, 2000, "USD", country="US")
+    with travel(datetime(2026, 1, 12, 23, 50, tzinfo=UTC)):
+        payment(api, 5000, "USD", country="US")
+
+    # when: a period that starts and ends inside a day (only 11 Jan is whole)
+    days = selectors.payment_daily_series(
+        scope=scope_of(
+            merchant.user,
+            since=datetime(2026, 1, 10, 8, 0, tzinfo=UTC),
+            until=datetime(2026, 1, 12, 23, 45, tzinfo=UTC),
+        )
+    )
+
+    # then: the whole day from the daily counts, the part days from the rows, as one series
+    assert [(d["date"].day, d["payments"], d["successful"], d["failed"]) for d in days] == [
+        (10, 1, 1, 0), (11, 2, 1, 1), (12, 1, 1, 0)
+    ]  # fmt: skip
+    assert [d["volume"] for d in days] == [
+        [{"currency": "GBP", "amount": 1000}], [{"currency": "GBP", "amount": 300}], [{"currency": "USD", "amount": 2000}]
+    ]  # fmt: skip
+    assert (days[1]["refunds"], days[1]["refunded"]) == (1, [{"currency": "GBP", "amount": 100}])

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
 
-from payments.models import LedgerEntry, Payment, PaymentStatus
+from payments.models import LedgerEntry, Payment, PaymentStatus, RiskRule
 from webhooks.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +34,28 @@ def test_queue_lists_payments_in_review_with_merchant_customer_and_attempts(
     assert merchant.business_name in html and "Ava Reed" in html
     assert 'hx-trigger="every 5s"' in html
     assert '<label for="note-' in html and ">Approve</button>" in html and ">Reject</button>" in html
+    assert "<td>Review test card</td>" in html  # the risk rule that held it
+
+
+def test_the_queue_names_the_rule_that_held_each_payment(in_review, paid, finance: Client, settings) -> None:
+    settings.PAYGATE_RISK_REVIEW_ABOVE = 100  # major units: 150.00 GBP is above it
+    by_card = in_review()
+    by_amount = paid(amount=15000)
+
+    html = finance.get("/ops/review/").content.decode()
+
+    assert (by_card.risk_rule, by_amount.risk_rule) == (RiskRule.REVIEW_CARD, RiskRule.REVIEW_THRESHOLD)
+    assert "<td>Review test card</td>" in html and "<td>Amount above the review threshold</td>" in html
+
+
+def test_a_rule_that_blocks_is_kept_on_the_payment(paid) -> None:
+    blocked = paid(number="4100000000000019")
+
+    assert (blocked.status, blocked.failure_reason, blocked.risk_rule) == (
+        "failed",
+        "FRAUD_SUSPECTED",
+        RiskRule.BLOCKED_CARD,
+    )
 
 
 def test_htmx_poll_answers_the_table_only(in_review, finance: Client) -> None:
