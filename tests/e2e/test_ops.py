@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from merchants.models import Merchant, User
 from payments import services
-from payments.models import Payment, PaymentStatus
+from payments.models import Payment, PaymentStatus, ProviderProfile
 from payments.providers import ensure_default_profiles
 from tests.e2e.conftest import axe_violations, shoot
 from tests.factories import DEFAULT_PASSWORD
@@ -135,3 +135,58 @@ def test_a_merchant_gets_403_on_the_ops_console(browser: Browser, live_server, m
     response = page.goto(f"{live_server.url}/ops/")
 
     assert response is not None and response.status == 403
+
+
+def test_admin_puts_a_provider_in_outage_and_the_next_payment_falls_back(
+    browser: Browser, live_server, merchant: Merchant, admin_user: User
+) -> None:
+    # given: the provider that took the last payment
+    first = _payment(merchant, "4242424242424242", 1200)
+    profile = ProviderProfile.objects.get(name=first.provider)
+    page = _log_in(browser, live_server, admin_user.email)
+    page.goto(f"{live_server.url}/ops/providers/")
+    controls = page.locator("form").filter(has=page.get_by_role("button", name=f"Save {profile.display_name}"))
+
+    # when: the admin switches it to an outage
+    controls.get_by_label("Outage (every attempt fails softly)").check()
+    controls.get_by_role("button", name=f"Save {profile.display_name}").click()
+    expect(page.locator(".messages .message").first).to_contain_text("in outage")
+    after = _payment(merchant, "4242424242424242", 1300)
+
+    # then: it was tried first, failed softly, and another provider took the payment
+    attempts = list(after.attempts.order_by("sequence"))
+    assert after.status == PaymentStatus.CAPTURED and after.provider != profile.name
+    assert (attempts[0].provider, attempts[0].error_code) == (profile.name, "PROVIDER_UNAVAILABLE")
+    assert attempts[-1].fallback
+    page.reload()
+    expect(page.get_by_text("fell back to another provider since the outage began")).to_be_visible()
+    _shot(page, "providers-outage")
+
+    # and back up again
+    controls = page.locator("form").filter(has=page.get_by_role("button", name=f"Save {profile.display_name}"))
+    controls.get_by_label("Outage (every attempt fails softly)").uncheck()
+    controls.get_by_role("button", name=f"Save {profile.display_name}").click()
+    expect(page.locator(".messages .message").first).to_contain_text("up")
+    assert not ProviderProfile.objects.get(pk=profile.pk).outage
+
+
+def test_finance_exports_the_filtered_payments_as_csv(
+    browser: Browser, live_server, merchant: Merchant, finance_user: User
+) -> None:
+    import csv
+    import io
+
+    captured = _payment(merchant, "4242424242424242", 2599)
+    declined = _payment(merchant, "4000000000000002", 1000)
+    page = _log_in(browser, live_server, finance_user.email)
+    page.goto(f"{live_server.url}/ops/payments/?status=failed")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export payments as CSV").click()
+
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    assert [row["payment_id"] for row in rows] == [declined.public_id]
+    assert (rows[0]["status"], rows[0]["amount_minor"], rows[0]["amount"], rows[0]["currency"]) == (
+        "failed", "1000", "10.00", "USD"
+    )  # fmt: skip
+    assert captured.public_id not in Path(download.value.path()).read_text()
