@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from paygate.lib.money import get_currency
+from paygate.lib.money import format_amount, get_currency
 
 WIDTH = 640
 HEIGHT = 220
@@ -167,3 +167,37 @@ def short_money(currency: str) -> Callable[[float], str]:
         return f"{info.symbol}{major:,.0f}"
 
     return label
+
+
+def dashboard_charts(series: Sequence[dict], statuses: dict, main_currency: str | None) -> dict[str, Chart]:
+    """The dashboards' four charts (portal and ops) from the analytics selectors' answers:
+    `payment_daily_series`, `payment_status_distribution`, and the busiest currency, whose captured
+    volume is charted (amounts in several currencies never share an axis)."""
+    day = "%d %b"
+    charts = {
+        "payments": bar_chart(
+            "Payments per day", [(d["date"].strftime(day), d["payments"]) for d in series], columns=("Day", "Payments")
+        ),
+        "success": line_chart(
+            "Success rate per day",
+            [(d["date"].strftime(day), None if d["success_rate"] is None else d["success_rate"] * 100) for d in series],
+            top=100,
+            fmt=lambda v: f"{v:.0f} %",
+            columns=("Day", "Success rate"),
+        ),
+        "statuses": bar_chart(
+            "Payments by status",
+            [(s["status"].replace("_", " "), s["count"]) for s in statuses["statuses"] if s["count"]],
+            columns=("Status", "Payments"),
+        ),
+    }
+    if main_currency:
+        captured = [next((row["amount"] for row in d["volume"] if row["currency"] == main_currency), 0) for d in series]
+        charts["volume"] = bar_chart(
+            f"Captured volume per day ({main_currency})",
+            [(d["date"].strftime(day), amount) for d, amount in zip(series, captured, strict=True)],
+            fmt=lambda v: format_amount(int(v), main_currency),
+            axis=short_money(main_currency),
+            columns=("Day", f"Captured ({main_currency})"),
+        )
+    return charts

@@ -8,8 +8,7 @@ from django.shortcuts import render
 from analytics import selectors as analytics
 from merchants.models import User
 from ops.access import operator_required
-from paygate.lib.money import format_amount
-from ui.charts import bar_chart, line_chart, short_money
+from ui.charts import dashboard_charts
 from ui.periods import PERIODS, PeriodForm, period_of
 
 # Every merchant's payments: at a million payments a month, 30 days take ~4× longer to add up.
@@ -31,38 +30,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     statuses = analytics.payment_status_distribution(scope=scope)
     volume.sort(key=lambda row: (-row["payments"], row["currency"]))  # the busiest currency first
     main = volume[0]["currency"] if volume else None
-    day = "%d %b"
-    charts = {
-        "payments": bar_chart(
-            "Payments per day", [(d["date"].strftime(day), d["payments"]) for d in series], columns=("Day", "Payments")
-        ),
-        "success": line_chart(
-            "Success rate per day",
-            [(d["date"].strftime(day), None if d["success_rate"] is None else d["success_rate"] * 100) for d in series],
-            top=100,
-            fmt=lambda v: f"{v:.0f} %",
-            columns=("Day", "Success rate"),
-        ),
-        "statuses": bar_chart(
-            "Payments by status",
-            [(s["status"].replace("_", " "), s["count"]) for s in statuses["statuses"] if s["count"]],
-            columns=("Status", "Payments"),
-        ),
-    }
-    if main:
-        charts["volume"] = bar_chart(
-            f"Captured volume per day ({main})",
-            [(d["date"].strftime(day), _captured(d, main)) for d in series],
-            fmt=lambda v, c=main: format_amount(int(v), c),
-            axis=short_money(main),
-            columns=("Day", f"Captured ({main})"),
-        )
+    charts = dashboard_charts(series, statuses, main)
     context = {
         "page": "dashboard",
         "form": form,
         "period": period,
         "periods": PERIODS,
         "stats": stats,
+        "merchants_label": f"{stats['merchants']:,} merchant{'' if stats['merchants'] == 1 else 's'}",
         "summary": summary,
         "volume": volume,
         "charts": charts,
@@ -70,7 +45,3 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "reasons": summary["failure_reasons"][:TOP_REASONS],
     }
     return render(request, "ops/dashboard.html", context)
-
-
-def _captured(day: dict, currency: str) -> int:
-    return next((row["amount"] for row in day["volume"] if row["currency"] == currency), 0)

@@ -7,10 +7,9 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from analytics import selectors as analytics
-from paygate.lib.money import format_amount
 from payments import selectors
 from portal.access import PortalRequest, merchant_required
-from ui.charts import bar_chart, line_chart, short_money
+from ui.charts import dashboard_charts
 from ui.periods import PERIODS, PeriodForm, period_of
 
 
@@ -28,32 +27,7 @@ def dashboard(request: PortalRequest) -> HttpResponse:
     main = volume[0]["currency"] if volume else None
     balances = selectors.balances(merchant=request.merchant)
     balances.sort(key=lambda row: (row["currency"] != main, row["currency"]))
-    day = "%d %b"
-    charts = {
-        "payments": bar_chart(
-            "Payments per day", [(d["date"].strftime(day), d["payments"]) for d in series], columns=("Day", "Payments")
-        ),
-        "success": line_chart(
-            "Success rate per day",
-            [(d["date"].strftime(day), None if d["success_rate"] is None else d["success_rate"] * 100) for d in series],
-            top=100,
-            fmt=lambda v: f"{v:.0f} %",
-            columns=("Day", "Success rate"),
-        ),  # fmt: skip
-        "statuses": bar_chart(
-            "Payments by status",
-            [(s["status"].replace("_", " "), s["count"]) for s in statuses["statuses"] if s["count"]],
-            columns=("Status", "Payments"),
-        ),
-    }
-    if main:
-        charts["volume"] = bar_chart(
-            f"Captured volume per day ({main})",
-            [(d["date"].strftime(day), _captured(d, main)) for d in series],
-            fmt=lambda v, c=main: format_amount(int(v), c),
-            axis=short_money(main),
-            columns=("Day", f"Captured ({main})"),
-        )
+    charts = dashboard_charts(series, statuses, main)
     context = {
         "page": "dashboard",
         "form": form,
@@ -68,7 +42,3 @@ def dashboard(request: PortalRequest) -> HttpResponse:
         "latest": selectors.payment_list(user=request.user).order_by("-created_at")[:8],
     }
     return render(request, "portal/dashboard.html", context)
-
-
-def _captured(day: dict, currency: str) -> int:
-    return next((row["amount"] for row in day["volume"] if row["currency"] == currency), 0)
