@@ -98,7 +98,10 @@ def reload_until(page: Page, text: str, timeout: float = 15) -> None:
 
 
 def nav(page: Page, name: str) -> None:
-    page.get_by_role("navigation", name="Portal").get_by_role("link", name=name).click()
+    """Follow a side-navigation link and wait for the new page, so a reload never races it."""
+    with page.expect_navigation():
+        page.get_by_role("navigation", name="Portal").get_by_role("link", name=name).click()
+    page.wait_for_load_state()
 
 
 def notification(page: Page) -> Any:
