@@ -145,7 +145,9 @@ class PaymentViewSet(ScopedViewSet, mixins.ListModelMixin):
                 customer=services.Customer(**v["customer"]) if v.get("customer") else None,
                 actor=request.user,
             )
-            return Response(payment_detail(payment), status=status.HTTP_201_CREATED)
+            # Answered from the payment in hand: its attempts and (no) refunds are set by the service.
+            payment = selectors.payment_with_timeline(payment=payment)
+            return Response(render(s.PaymentDetailOutput, payment), status=status.HTTP_201_CREATED)
 
         return idempotent(request, handler)
 
@@ -252,8 +254,7 @@ class RefundViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
             refund = services.refund_create(
                 payment=payment, amount=v.get("amount"), reason=v["reason"], actor=request.user
             )
-            # Re-read (processing may have settled it already) with its payment, in one query.
-            refund = selectors.refund_with_payment(refund=refund)
+            # As the service left it: settled already with the immediate backend, else pending.
             return Response(render(s.RefundOutput, refund), status=status.HTTP_201_CREATED)
 
         return idempotent(request, handler)

@@ -15,8 +15,10 @@ How they stay right:
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date
 from typing import Any
 
@@ -92,14 +94,66 @@ def snapshot(obj: Any) -> Any:
     return obj
 
 
+class _Batch(threading.local):
+    deltas: list[tuple[Key, dict[str, int]]] | None = None
+
+
+_batch = _Batch()
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Write the deltas recorded inside it when it ends, added up per key: one INSERT of one row per
+    merchant, day and currency for a whole change (a payment's creation, authorization and capture
+    make one row). Used like `webhooks.services.event_batch`, inside the change's transaction; a
+    batch inside a batch joins it, and drops its deltas if it ends with an error."""
+    if _batch.deltas is not None:
+        mark = len(_batch.deltas)
+        try:
+            yield
+        except BaseException:
+            del _batch.deltas[mark:]
+            raise
+        return
+    _batch.deltas = []
+    try:
+        yield
+        deltas, _batch.deltas = _batch.deltas, None
+        _write(deltas)
+    finally:
+        _batch.deltas = None
+
+
 def record(obj: Any) -> None:
     """Add to the counts what `obj`'s change did, in the caller's transaction."""
     now = _figures(obj)
     before = getattr(obj, "_counted", {})
     delta = {name: now.get(name, 0) - before.get(name, 0) for name in FIGURES}
     obj._counted = now
-    if any(delta.values()):
-        DailyCount.objects.create(merchant_id=obj.merchant_id, day=_day(obj), currency=obj.currency, **delta)
+    if not any(delta.values()):
+        return
+    key = (obj.merchant_id, _day(obj), obj.currency)
+    if _batch.deltas is not None:
+        _batch.deltas.append((key, delta))
+    else:
+        _write([(key, delta)])
+
+
+def _write(deltas: list[tuple[Key, dict[str, int]]]) -> None:
+    totals: dict[Key, dict[str, int]] = {}
+    for key, delta in deltas:
+        figures = totals.setdefault(key, dict.fromkeys(FIGURES, 0))
+        for name, value in delta.items():
+            figures[name] += value
+    rows = [
+        DailyCount(merchant_id=merchant_id, day=day, currency=currency, **figures)
+        for (merchant_id, day, currency), figures in totals.items()
+        if any(figures.values())
+    ]
+    if len(rows) == 1:
+        rows[0].save(force_insert=True)
+    elif rows:
+        DailyCount.objects.bulk_create(rows)
 
 
 def forget_merchant(merchant: Any) -> None:

@@ -1,10 +1,12 @@
 """The ledger: every balance change is an entry chained by balance_before/balance_after.
 
-`post_entry` must run inside the caller's transaction; it locks the balance row (the last lock in
-the documented order merchant → order → payment → refund → balance).
+`post_entries` runs inside the caller's transaction, on a balance row the caller locked with
+`lock_balance` (the last lock in the documented order merchant → order → payment → refund → balance).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from django.db import transaction
 
@@ -21,34 +23,41 @@ def lock_balance(*, merchant: Merchant, currency: str) -> Balance:
         return balances.get(merchant=merchant, currency=currency)
 
 
-def post_entry(
+def post_entries(
     *,
-    merchant: Merchant,
-    currency: str,
-    type: str,
-    amount: int,
+    balance: Balance,
+    moves: Sequence[tuple[str, int]],
     reference: str,
     payment: Payment | None = None,
     refund: Refund | None = None,
     payout: Payout | None = None,
-    balance: Balance | None = None,
-) -> LedgerEntry:
+) -> list[LedgerEntry]:
+    """Post one entry per `(type, amount)` to a locked balance, chained in that order: one UPDATE of
+    the balance and one INSERT for all of them (a capture posts its amount and its fee)."""
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("post_entry must run inside the service's transaction")
-    balance = balance or lock_balance(merchant=merchant, currency=currency)
-    before = balance.available
-    balance.available = before + amount
+        raise RuntimeError("ledger entries are posted inside the service's transaction")
+    entries = []
+    for type, amount in moves:
+        before = balance.available
+        balance.available = before + amount
+        entries.append(
+            LedgerEntry(
+                merchant_id=balance.merchant_id,
+                balance=balance,
+                currency=balance.currency,
+                type=type,
+                amount=amount,
+                balance_before=before,
+                balance_after=balance.available,
+                reference=reference,
+                payment=payment,
+                refund=refund,
+                payout=payout,
+            )
+        )
     balance.save(update_fields=["available", "updated_at"])
-    return LedgerEntry.objects.create(
-        merchant=merchant,
-        balance=balance,
-        currency=currency,
-        type=type,
-        amount=amount,
-        balance_before=before,
-        balance_after=balance.available,
-        reference=reference,
-        payment=payment,
-        refund=refund,
-        payout=payout,
-    )
+    if len(entries) == 1:
+        entries[0].save(force_insert=True)
+    else:
+        LedgerEntry.objects.bulk_create(entries)
+    return entries

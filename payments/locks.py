@@ -8,14 +8,36 @@ change can add the difference to the daily counts.
 
 from __future__ import annotations
 
+from django.db.models import OuterRef, Subquery
+
 from payments.counts import snapshot
-from payments.models import Order, Payment, Refund
+from payments.models import Order, Payment, PaymentStatus, Refund
+
+IN_PROGRESS = [PaymentStatus.CREATED, PaymentStatus.PROCESSING, PaymentStatus.REVIEW, PaymentStatus.AUTHORIZED]
 
 
 def lock_order(pk: int) -> Order:
     return snapshot(
         Order.objects.all_with_deleted().select_for_update(of=("self",)).select_related("merchant").get(pk=pk)
     )
+
+
+def lock_order_to_pay(pk: int) -> Order:
+    """The order locked for a new payment, with `payment_in_progress`: (public id, status) of a
+    payment of it that is not final yet, or None — read in the same statement."""
+    in_progress = Payment.objects.filter(order=OuterRef("pk"), status__in=IN_PROGRESS)
+    order = (
+        Order.objects.all_with_deleted()
+        .select_for_update(of=("self",))
+        .select_related("merchant")
+        .annotate(
+            in_progress_id=Subquery(in_progress.values("public_id")[:1]),
+            in_progress_status=Subquery(in_progress.values("status")[:1]),
+        )
+        .get(pk=pk)
+    )
+    order.payment_in_progress = (order.in_progress_id, order.in_progress_status) if order.in_progress_id else None
+    return snapshot(order)
 
 
 def lock_payment(pk: int) -> Payment:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, QuerySet, Sum, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from rest_framework.exceptions import ValidationError
 
@@ -53,8 +53,13 @@ def _payments() -> ScopedQuerySet:
 def _payment_details() -> ScopedQuerySet:
     return _payments().prefetch_related(
         Prefetch("refunds", queryset=Refund.objects.select_related("payment")),
-        Prefetch("events", queryset=Event.objects.order_by("id")),
+        Prefetch("events", queryset=_timeline()),
     )
+
+
+def _timeline() -> QuerySet[Event]:
+    """A payment's events as its timeline shows them: without their snapshots (~1 KB of JSON each)."""
+    return Event.objects.only("id", "public_id", "type", "actor", "created_at", "payment_id").order_by("id")
 
 
 def payment_list(*, user: User) -> QuerySet[Payment]:
@@ -85,15 +90,17 @@ def payment_with_details(*, payment: Payment) -> Payment:
     return _payment_details().get(pk=payment.pk)
 
 
+def payment_with_timeline(*, payment: Payment) -> Payment:
+    """A payment a service has just written, with its attempts and refunds in hand: adds its events."""
+    prefetch_related_objects([payment], Prefetch("events", queryset=_timeline()))
+    return payment
+
+
 # --- refunds ------------------------------------------------------------------------------------
 
 
 def refund_list(*, user: User) -> QuerySet[Refund]:
     return Refund.objects.select_related("payment").visible_to(user)
-
-
-def refund_with_payment(*, refund: Refund) -> Refund:
-    return Refund.objects.select_related("payment").get(pk=refund.pk)
 
 
 # --- balance, ledger, payouts -------------------------------------------------------------------

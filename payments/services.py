@@ -12,6 +12,8 @@ Rules that hold for each function here:
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -19,16 +21,18 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum, prefetch_related_objects
+from django.db.models import Sum
+from django.tasks.backends.immediate import ImmediateBackend
 from django.utils import timezone
 
 from merchants.models import Merchant, User
 from paygate.lib.api import ApiError, ErrorCode
+from paygate.lib.models import set_prefetched
 from paygate.lib.money import check_amount
 from paygate.lib.serializers import render
 from payments import counts, locks, stock
 from payments.cards import Scenario, card_fingerprint, card_network, card_scenario, vpa_scenario
-from payments.ledger import lock_balance, post_entry
+from payments.ledger import lock_balance, post_entries
 from payments.models import (
     PAYMENT_TRANSITIONS,
     RETRYABLE_REASONS,
@@ -56,7 +60,19 @@ from payments.providers import Outcome, rng_for, simulate_attempt, simulate_refu
 from payments.risk import assess
 from payments.routing import forget_stats, rank_providers
 from payments.serializers import OrderOutput, PaymentOutput, PayoutOutput, RefundOutput
-from webhooks.services import event_record
+from webhooks.services import event_batch, event_record
+
+# --- the unit of change ---------------------------------------------------------------------------
+
+
+@contextmanager
+def change() -> Iterator[None]:
+    """One state change: its transaction, with the events and count deltas it records written
+    together just before it commits (one INSERT each, `event_batch`, `counts.batch`). Nested, it is
+    a savepoint whose events and deltas go with it if it is rolled back."""
+    with transaction.atomic(), event_batch(), counts.batch():
+        yield
+
 
 # --- errors -------------------------------------------------------------------------------------
 
@@ -74,16 +90,33 @@ def _check_transition(payment: Payment, target: str, action: str) -> None:
         )
 
 
+# What a payment's state changes write (its other columns are set once, when it is created).
+STATE_FIELDS = [
+    "status", "failure_reason", "risk_rule", "provider", "amount_captured", "amount_refunded", "fee", "retry_count",
+    "processing_claim", "processing_started_at", "review_note", "reviewed_by", "authorized_at", "captured_at",
+    "canceled_at", "failed_at", "updated_at",
+]  # fmt: skip
+
+
 def _payment_transition(
-    payment: Payment, target: str, *, action: str, event: str, actor: User | None = None, **changes: Any
+    payment: Payment,
+    target: str,
+    *,
+    action: str,
+    event: str,
+    actor: User | None = None,
+    save: bool = True,
+    **changes: Any,
 ) -> None:
     """The common step of a payment's state change: check the move is allowed, set the status and
-    the fields that go with it (its timestamp, …), save, write the event (and the counts)."""
+    the fields that go with it (its timestamp, …), save, write the event (and the counts). With
+    `save=False` the caller saves it with the next change of the same transaction."""
     _check_transition(payment, target, action)
     payment.status = target
     for name, value in changes.items():
         setattr(payment, name, value)
-    payment.save()
+    if save:
+        payment.save(update_fields=STATE_FIELDS)
     _payment_event(payment, event, actor)
 
 
@@ -125,7 +158,7 @@ def _refund_event(refund: Refund, type: str, actor: User | None = None) -> None:
 # --- orders -------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@change()
 def order_create(
     *,
     merchant: Merchant,
@@ -146,7 +179,7 @@ def order_create(
     return order
 
 
-@transaction.atomic
+@change()
 def order_soft_delete(*, order: Order, actor: User | None = None) -> None:
     order = locks.lock_order(order.pk)
     if not order.deleted:
@@ -155,7 +188,7 @@ def order_soft_delete(*, order: Order, actor: User | None = None) -> None:
         _order_event(order, "order.deleted", actor)
 
 
-@transaction.atomic
+@change()
 def order_restore(*, order: Order, actor: User | None = None) -> None:
     order = locks.lock_order(order.pk)
     if order.deleted:
@@ -190,16 +223,32 @@ def _claim(payment: Payment) -> str:
     return payment.processing_claim
 
 
+def _runs_inline() -> bool:
+    """Whether queued work runs at once in this process (the immediate task backend). The services
+    then finish it themselves, inside the transaction that holds its rows, instead of queueing a
+    task that would read and lock them all again."""
+    from payments.tasks import process_payment  # tasks import services
+
+    return isinstance(process_payment.get_backend(), ImmediateBackend)
+
+
 def _enqueue_processing(payment: Payment) -> None:
     # Enqueued inside the transaction on purpose: with the database backend the task row commits
-    # together with the payment (an outbox: neither exists without the other); with the immediate
-    # backend processing finishes inside this request.
+    # together with the payment (an outbox: neither exists without the other).
     from payments.tasks import process_payment  # tasks import services
 
     process_payment.enqueue(payment.pk, payment.processing_claim)
 
 
-@transaction.atomic
+def _start_processing(order: Order, payment: Payment) -> None:
+    """Queue the processing of a payment just claimed, or run it here with the immediate backend."""
+    if _runs_inline():
+        _process(order, payment, simulate_latency=False)
+    else:
+        _enqueue_processing(payment)
+
+
+@change()
 def payment_create(
     *,
     order: Order,
@@ -211,19 +260,17 @@ def payment_create(
     actor: User | None = None,
 ) -> Payment:
     """Create a payment for what the order still owes and queue its processing."""
-    order = locks.lock_order(order.pk)
+    order = locks.lock_order_to_pay(order.pk)
     if order.status == OrderStatus.PAID or order.amount_due <= 0:
         raise ApiError(
             "The order is already paid.", error=ErrorCode.ORDER_NOT_PAYABLE, meta={"order_status": order.status}
         )
-    in_progress = order.payments.filter(
-        status__in=[PaymentStatus.CREATED, PaymentStatus.PROCESSING, PaymentStatus.REVIEW, PaymentStatus.AUTHORIZED]
-    ).first()
-    if in_progress is not None:
+    if order.payment_in_progress:
+        payment_id, payment_status = order.payment_in_progress
         raise ApiError(
-            f"The order already has payment {in_progress.public_id} in progress ({in_progress.status}).",
+            f"The order already has payment {payment_id} in progress ({payment_status}).",
             error=ErrorCode.ORDER_NOT_PAYABLE,
-            meta={"payment_id": in_progress.public_id, "payment_status": in_progress.status},
+            meta={"payment_id": payment_id, "payment_status": payment_status},
         )
     if method == Method.UPI and order.currency != "INR":
         raise ApiError(
@@ -246,6 +293,7 @@ def payment_create(
         customer_email=customer.email,
         customer_country=customer.country,
         vpa=vpa.lower(),
+        status=PaymentStatus.PROCESSING,  # created -> processing at once: one INSERT
     )
     if card is not None:
         payment.card_last4 = card.number[-4:]
@@ -253,16 +301,18 @@ def payment_create(
         payment.card_exp_month = card.exp_month
         payment.card_exp_year = card.exp_year
         payment.card_fingerprint = card_fingerprint(card.number)
-    payment.save()
-    _payment_event(payment, "payment.created", actor)
-    # created -> processing at once: the task does the rest.
-    payment.status = PaymentStatus.PROCESSING
     _claim(payment)
-    payment.save()
+    payment.save(force_insert=True)
+    set_prefetched(payment, "attempts", [])
+    set_prefetched(payment, "refunds", [])
+    # The `payment.created` event shows the payment as it was created, before processing began.
+    payment.status = PaymentStatus.CREATED
+    _payment_event(payment, "payment.created", actor)
+    payment.status = PaymentStatus.PROCESSING
     order.attempts += 1
     order.status = OrderStatus.ATTEMPTED
     order.save(update_fields=["attempts", "status", "updated_at"])
-    _enqueue_processing(payment)
+    _start_processing(order, payment)
     return payment
 
 
@@ -273,56 +323,74 @@ def _scenario(payment: Payment) -> Scenario | None:
 
 
 def payment_process(*, payment_id: int, claim: str, simulate_latency: bool) -> None:
-    """Run risk rules, then try the ranked providers until one succeeds or declines hard.
-
-    Not one transaction: each attempt is saved in its own short transaction and the simulated
-    latency is slept between them with no lock held. Every write checks the claim, so a payment
-    re-queued by the janitor while this runs is finished by exactly one of the two.
-    """
+    """The processing task: the payment's run, if it still holds `claim` (see `_process`)."""
     payment = Payment.objects.all_with_deleted().filter(pk=payment_id).first()
     if payment is None or payment.status != PaymentStatus.PROCESSING or payment.processing_claim != claim:
         return  # finished already, or another run holds the claim: nothing to do (idempotent)
-    finish = partial(_finish, payment_id, payment.order_id, claim)
+    _process(None, payment, simulate_latency=simulate_latency)
+
+
+def _process(order: Order | None, payment: Payment, *, simulate_latency: bool) -> None:
+    """Run risk rules, then try the ranked providers until one succeeds or declines hard.
+
+    In a worker (`order` None) this is not one transaction: the simulated latency is slept with no
+    lock held, each attempt that leads to another is saved in its own short transaction, and the
+    last one is saved with the outcome. Every write checks the claim, so a payment re-queued by the
+    janitor while this runs is finished by exactly one of the two. Inline (the immediate backend,
+    `order` given) it all happens in the caller's transaction, on the rows it has locked.
+    """
+    inline = order is not None
+    claim = payment.processing_claim
+    earlier = list(payment.attempts.all())  # a retry's attempts, for the numbering and fallbacks
     scenario = _scenario(payment)
     decision = assess(payment, scenario)
+    finish = partial(_finish_inline, order, payment) if order is not None else partial(_finish, payment, claim)
     if decision.block_reason:
-        finish(outcome=None, failure=decision.block_reason, review=False, rule=decision.rule)
+        finish(earlier, [], outcome=None, failure=decision.block_reason, review=False, rule=decision.rule)
         return
     providers = rank_providers(currency=payment.currency, region=payment.region, method=payment.method)
-    sequence = payment.attempts.count()
-    first_provider = _first_provider(payment_id) if sequence else None  # a retry: tried before
+    first_provider = earlier[0].provider if earlier else None
+    attempts: list[ProviderAttempt] = []  # made by this run, not saved yet
     outcome: Outcome | None = None
     for position, profile in enumerate(providers):
-        sequence += 1
+        sequence = len(earlier) + len(attempts) + 1
         outcome = simulate_attempt(
             profile, method=payment.method, scenario=scenario, position=position, rng=rng_for(payment.pk, sequence)
         )
         if simulate_latency:
             sleep_latency(outcome.latency_ms)
-        if not _record_attempt(payment_id, claim, outcome, sequence, first_provider=first_provider):
-            return
+        attempts.append(_attempt(payment, outcome, sequence, first_provider=first_provider))
         first_provider = first_provider or outcome.provider
         if outcome.success or outcome.hard_decline:
             break
+        if not inline and position < len(providers) - 1:
+            # Another provider is tried next: keep this one first, so it is never forgotten.
+            if not _record_attempts(payment.pk, claim, attempts):
+                return
+            earlier += attempts
+            attempts = []
     if outcome is None:
-        finish(outcome=None, failure=FailureReason.PROVIDER_UNAVAILABLE, review=False)
+        finish(earlier, attempts, outcome=None, failure=FailureReason.PROVIDER_UNAVAILABLE, review=False)
     elif outcome.success:
-        finish(outcome=outcome, failure="", review=decision.review, rule=decision.rule)
+        finish(earlier, attempts, outcome=outcome, failure="", review=decision.review, rule=decision.rule)
     else:
-        finish(outcome=outcome, failure=outcome.error_code, review=False)
+        finish(earlier, attempts, outcome=outcome, failure=outcome.error_code, review=False)
 
 
-def _first_provider(payment_id: int) -> str | None:
-    return ProviderAttempt.objects.filter(payment_id=payment_id, sequence=1).values_list("provider", flat=True).first()
+def _attempt(payment: Payment, outcome: Outcome, sequence: int, *, first_provider: str | None) -> ProviderAttempt:
+    return _new_attempt(
+        payment, sequence=sequence, provider=outcome.provider, success=outcome.success,
+        latency_ms=outcome.latency_ms, error_code=outcome.error_code, first_provider=first_provider,
+    )  # fmt: skip
 
 
-def _add_attempt(
+def _new_attempt(
     payment: Payment, *, sequence: int, provider: str, success: bool, latency_ms: int, error_code: str,
     first_provider: str | None, manual: bool = False, recorded_by: User | None = None,
 ) -> ProviderAttempt:  # fmt: skip
-    """Append a try to the payment's routing history (`manual`: recorded by an operator). It is a
-    fallback when it went to another provider than the payment's first attempt."""
-    return ProviderAttempt.objects.create(
+    """A try for the payment's routing history (`manual`: recorded by an operator), not saved yet.
+    It is a fallback when it went to another provider than the payment's first attempt."""
+    return ProviderAttempt(
         payment=payment,
         merchant_id=payment.merchant_id,
         sequence=sequence,
@@ -338,31 +406,43 @@ def _add_attempt(
     )
 
 
-@transaction.atomic
-def _record_attempt(
-    payment_id: int, claim: str, outcome: Outcome, sequence: int, *, first_provider: str | None
-) -> bool:
+def _save_attempts(attempts: list[ProviderAttempt]) -> None:
+    if len(attempts) == 1:
+        attempts[0].save(force_insert=True)
+    elif attempts:
+        ProviderAttempt.objects.bulk_create(attempts)
+
+
+@change()
+def _record_attempts(payment_id: int, claim: str, attempts: list[ProviderAttempt]) -> bool:
     payment = locks.lock_payment(payment_id)
     if payment.status != PaymentStatus.PROCESSING or payment.processing_claim != claim:
         return False
-    _add_attempt(
-        payment, sequence=sequence, provider=outcome.provider, success=outcome.success,
-        latency_ms=outcome.latency_ms, error_code=outcome.error_code, first_provider=first_provider,
-    )  # fmt: skip
+    _save_attempts(attempts)
     return True
 
 
-@transaction.atomic
+@change()
 def _finish(
-    payment_id: int, order_id: int, claim: str, *, outcome: Outcome | None, failure: str, review: bool, rule: str = ""
+    run: Payment, claim: str, earlier: list[ProviderAttempt], attempts: list[ProviderAttempt], **result: Any
 ) -> None:
-    """Settle a processing run. `rule` names the risk rule that failed the payment or holds it."""
-    order = locks.lock_order(order_id)
-    payment = locks.lock_payment(payment_id)
+    """Settle a worker's processing run, if the payment still holds its claim."""
+    order = locks.lock_order(run.order_id)
+    payment = locks.lock_payment(run.pk)
     if payment.status != PaymentStatus.PROCESSING or payment.processing_claim != claim:
         return
-    # Its attempts are all recorded by now: read them once for every event this writes.
-    prefetch_related_objects([payment], "attempts")
+    _finish_inline(order, payment, earlier, attempts, **result)
+
+
+def _finish_inline(
+    order: Order, payment: Payment, earlier: list[ProviderAttempt], attempts: list[ProviderAttempt], *,
+    outcome: Outcome | None, failure: str, review: bool, rule: str = "",
+) -> None:  # fmt: skip
+    """Settle a processing run on the locked order and payment. `rule` names the risk rule that
+    failed the payment or holds it. The run's last attempts are saved with the outcome, and every
+    event it writes renders the attempts in hand."""
+    _save_attempts(attempts)
+    set_prefetched(payment, "attempts", earlier + attempts)
     payment.processing_claim = ""
     if failure:
         _fail(payment, failure, risk_rule=rule)
@@ -387,12 +467,13 @@ def _fail(payment: Payment, reason: str, actor: User | None = None, risk_rule: s
 
 
 def _authorize(order: Order, payment: Payment, actor: User | None = None) -> None:
+    capture = payment.capture_method == CaptureMethod.AUTOMATIC
     _payment_transition(
         payment, PaymentStatus.AUTHORIZED, action="authorize", event="payment.authorized", actor=actor,
-        authorized_at=timezone.now(), failure_reason="",
+        authorized_at=timezone.now(), failure_reason="", save=not capture,
     )  # fmt: skip
-    if payment.capture_method == CaptureMethod.AUTOMATIC:
-        _capture(order, payment, payment.amount, actor)
+    if capture:
+        _capture(order, payment, payment.amount, actor)  # saves both changes in one UPDATE
 
 
 # --- capture, cancel, retry, review, manual attempts --------------------------------------------
@@ -417,18 +498,10 @@ def _capture(order: Order, payment: Payment, amount: int, actor: User | None = N
     payment.amount_captured = amount
     payment.fee = fee
     payment.captured_at = timezone.now()
-    payment.save()
+    payment.save(update_fields=STATE_FIELDS)
+    moves = [(LedgerEntryType.CAPTURE, amount)] + ([(LedgerEntryType.FEE, -fee)] if fee else [])
     balance = lock_balance(merchant=payment.merchant, currency=payment.currency)
-    common: dict[str, Any] = {
-        "merchant": payment.merchant,
-        "currency": payment.currency,
-        "reference": payment.public_id,
-        "payment": payment,
-        "balance": balance,
-    }
-    post_entry(type=LedgerEntryType.CAPTURE, amount=amount, **common)
-    if fee:
-        post_entry(type=LedgerEntryType.FEE, amount=-fee, **common)
+    post_entries(balance=balance, moves=moves, reference=payment.public_id, payment=payment)
     _payment_event(payment, "payment.captured", actor)
     order.amount_paid += amount
     if order.amount_paid >= order.amount:
@@ -445,7 +518,7 @@ def _capture(order: Order, payment: Payment, amount: int, actor: User | None = N
             )  # fmt: skip
 
 
-@transaction.atomic
+@change()
 def payment_capture(*, payment: Payment, amount: int | None = None, actor: User | None = None) -> Payment:
     order = locks.lock_order(payment.order_id)
     payment = locks.lock_payment(payment.pk)
@@ -453,7 +526,7 @@ def payment_capture(*, payment: Payment, amount: int | None = None, actor: User 
     return payment
 
 
-@transaction.atomic
+@change()
 def payment_cancel(*, payment: Payment, actor: User | None = None) -> Payment:
     """Void a payment that is created or authorized but not captured."""
     payment = locks.lock_payment(payment.pk)
@@ -465,7 +538,7 @@ def payment_cancel(*, payment: Payment, actor: User | None = None) -> Payment:
     return payment
 
 
-@transaction.atomic
+@change()
 def payment_retry(*, payment: Payment, actor: User | None = None) -> Payment:
     """Try a failed payment again (soft failures only, at most PAYGATE_MAX_RETRIES times)."""
     payment = locks.lock_payment(payment.pk)
@@ -492,13 +565,13 @@ def payment_retry(*, payment: Payment, actor: User | None = None) -> Payment:
     payment.failure_reason = ""
     payment.failed_at = None
     _claim(payment)
-    payment.save()
+    payment.save(update_fields=STATE_FIELDS)
     _payment_event(payment, "payment.retried", actor)
-    _enqueue_processing(payment)
+    _start_processing(payment.order, payment)
     return payment
 
 
-@transaction.atomic
+@change()
 def payment_review(*, payment: Payment, approve: bool, note: str = "", actor: User | None = None) -> Payment:
     """Finance's decision on a payment held in review: approve authorizes it, reject fails it."""
     order = locks.lock_order(payment.order_id)
@@ -517,7 +590,7 @@ def payment_review(*, payment: Payment, approve: bool, note: str = "", actor: Us
     return payment
 
 
-@transaction.atomic
+@change()
 def payment_record_attempt(
     *, payment: Payment, provider: str, result: str, latency_ms: int, error_code: str = "", actor: User | None = None
 ) -> Payment:
@@ -544,11 +617,14 @@ def payment_record_attempt(
             },
         )
     success = result == AttemptResult.SUCCESS
-    _add_attempt(
-        payment, sequence=payment.attempts.count() + 1, provider=provider, success=success, latency_ms=latency_ms,
+    earlier = list(payment.attempts.all())
+    attempt = _new_attempt(
+        payment, sequence=len(earlier) + 1, provider=provider, success=success, latency_ms=latency_ms,
         error_code="" if success else (error_code or FailureReason.PROCESSING_ERROR),
-        first_provider=_first_provider(payment.pk), manual=True, recorded_by=actor,
+        first_provider=earlier[0].provider if earlier else None, manual=True, recorded_by=actor,
     )  # fmt: skip
+    attempt.save(force_insert=True)
+    set_prefetched(payment, "attempts", [*earlier, attempt])
     payment.processing_claim = ""  # a task still running for it must not write an outcome
     if success:
         payment.provider = provider
@@ -558,7 +634,7 @@ def payment_record_attempt(
     return payment
 
 
-@transaction.atomic
+@change()
 def payment_soft_delete(*, payment: Payment, actor: User | None = None) -> None:
     payment = locks.lock_payment(payment.pk)
     payment.mark_deleted()
@@ -566,7 +642,7 @@ def payment_soft_delete(*, payment: Payment, actor: User | None = None) -> None:
     _payment_event(payment, "payment.deleted", actor)
 
 
-@transaction.atomic
+@change()
 def payment_restore(*, payment: Payment, actor: User | None = None) -> None:
     payment = locks.lock_payment(payment.pk)
     payment.mark_restored()
@@ -579,7 +655,7 @@ def payment_restore(*, payment: Payment, actor: User | None = None) -> None:
 PROVIDER_CONTROLS = ("outage", "success_rate", "added_latency_ms")
 
 
-@transaction.atomic
+@change()
 def provider_update(
     *, profile: ProviderProfile, outage: bool, success_rate: float, added_latency_ms: int, actor: User | None = None
 ) -> ProviderChange:
@@ -619,12 +695,13 @@ def _enqueue_refund(refund: Refund) -> None:
     process_refund.enqueue(refund.pk)
 
 
-@transaction.atomic
+@change()
 def refund_create(
     *, payment: Payment, amount: int | None = None, reason: str = "", actor: User | None = None
 ) -> Refund:
     """Refund all or part of a captured payment. The payment row lock makes concurrent partial
-    refunds add up to at most the captured amount."""
+    refunds add up to at most the captured amount. With the immediate task backend the refund is
+    settled here, in this transaction; otherwise a worker settles it."""
     payment = locks.lock_payment(payment.pk)
     if payment.status not in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
         raise TransitionError(
@@ -647,33 +724,45 @@ def refund_create(
         merchant=payment.merchant, payment=payment, amount=amount, currency=payment.currency, reason=reason
     )
     _refund_event(refund, "refund.created", actor)
-    _enqueue_refund(refund)
+    if _runs_inline():
+        _settle(payment, refund, _ask_provider(refund, payment, simulate_latency=False))
+    else:
+        _enqueue_refund(refund)
     return refund
 
 
 def refund_process(*, refund_id: int, simulate_latency: bool) -> None:
-    """Ask the payment's provider to refund (outside any lock), then settle in one transaction."""
+    """The refund task: ask the payment's provider (outside any lock), then settle in one transaction."""
     refund = Refund.objects.select_related("payment").filter(pk=refund_id).first()
     if refund is None or refund.status != RefundStatus.PENDING:
         return
-    profile = ProviderProfile.objects.filter(name=refund.payment.provider).first()
-    outcome = simulate_refund(profile, rng_for(refund.pk, 0, salt="refund"))
-    if simulate_latency and outcome.success:
-        sleep_latency(outcome.latency_ms)
+    outcome = _ask_provider(refund, refund.payment, simulate_latency=simulate_latency)
     _settle_refund(refund_id, refund.payment_id, outcome)
 
 
-@transaction.atomic
+def _ask_provider(refund: Refund, payment: Payment, *, simulate_latency: bool) -> Outcome:
+    profile = ProviderProfile.objects.filter(name=payment.provider).first()
+    outcome = simulate_refund(profile, rng_for(refund.pk, 0, salt="refund"))
+    if simulate_latency and outcome.success:
+        sleep_latency(outcome.latency_ms)
+    return outcome
+
+
+@change()
 def _settle_refund(refund_id: int, payment_id: int, outcome: Outcome) -> None:
     payment = locks.lock_payment(payment_id)
     refund = locks.lock_refund(refund_id)
-    if refund.status != RefundStatus.PENDING:
-        return  # settled by an earlier run
+    if refund.status == RefundStatus.PENDING:  # else settled by an earlier run
+        _settle(payment, refund, outcome)
+
+
+def _settle(payment: Payment, refund: Refund, outcome: Outcome) -> None:
+    """Settle a pending refund of the locked payment with the provider's answer."""
     refund.processed_at = timezone.now()
     if not outcome.success:
         refund.status = RefundStatus.FAILED
         refund.failure_reason = outcome.error_code
-        refund.save()
+        refund.save(update_fields=["status", "failure_reason", "processed_at", "updated_at"])
         _refund_event(refund, "refund.failed")
         return
     target = (
@@ -683,13 +772,14 @@ def _settle_refund(refund_id: int, payment_id: int, outcome: Outcome) -> None:
     )
     _check_transition(payment, target, "refund")
     refund.status = RefundStatus.PROCESSED
-    refund.save()
+    refund.save(update_fields=["status", "processed_at", "updated_at"])
     payment.amount_refunded += refund.amount
     payment.status = target
-    payment.save()
-    post_entry(
-        merchant=payment.merchant, currency=payment.currency, type=LedgerEntryType.REFUND, amount=-refund.amount,
-        reference=refund.public_id, payment=payment, refund=refund,
+    payment.save(update_fields=STATE_FIELDS)
+    balance = lock_balance(merchant=payment.merchant, currency=payment.currency)
+    post_entries(
+        balance=balance, moves=[(LedgerEntryType.REFUND, -refund.amount)], reference=refund.public_id,
+        payment=payment, refund=refund,
     )  # fmt: skip
     _refund_event(refund, "refund.processed")
     _payment_event(payment, "payment.refunded")
@@ -698,7 +788,7 @@ def _settle_refund(refund_id: int, payment_id: int, outcome: Outcome) -> None:
 # --- payouts ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@change()
 def payout_create(*, merchant: Merchant, amount: int, currency: str, actor: User | None = None) -> Payout:
     balance = lock_balance(merchant=merchant, currency=currency)
     if amount > balance.available:
@@ -708,10 +798,7 @@ def payout_create(*, merchant: Merchant, amount: int, currency: str, actor: User
             meta={"available": balance.available, "requested": amount, "currency": currency},
         )
     payout = Payout.objects.create(merchant=merchant, amount=amount, currency=currency)
-    post_entry(
-        merchant=merchant, currency=currency, type=LedgerEntryType.PAYOUT, amount=-amount,
-        reference=payout.public_id, payout=payout, balance=balance,
-    )  # fmt: skip
+    post_entries(balance=balance, moves=[(LedgerEntryType.PAYOUT, -amount)], reference=payout.public_id, payout=payout)
     event_record(
         merchant=merchant, type="payout.processed", object_type="payout", object_id=payout.public_id,
         data=render(PayoutOutput, payout), actor=actor,

@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -55,6 +58,37 @@ NO_SECRET = "no signing secret; rotate the webhook secret"  # noqa: S105 — a m
 # --- events and their deliveries ----------------------------------------------------------------
 
 
+class _Batch(threading.local):
+    events: list[Event] | None = None
+
+
+_batch = _Batch()
+
+
+@contextmanager
+def event_batch() -> Iterator[None]:
+    """Write the events recorded inside it together when it ends: one INSERT for the events and one
+    for their deliveries instead of one each per event. Use it with the transaction of the change
+    and inside it (`payments.services.change` does), so that the rows are written before the
+    commit. A batch inside a batch joins it; when the inner one ends with an error (its savepoint is
+    rolled back) the events it recorded are dropped with it."""
+    if _batch.events is not None:
+        mark = len(_batch.events)
+        try:
+            yield
+        except BaseException:
+            del _batch.events[mark:]
+            raise
+        return
+    _batch.events = []
+    try:
+        yield
+        events, _batch.events = _batch.events, None
+        _write_events(events)
+    finally:
+        _batch.events = None
+
+
 def event_record(
     *,
     merchant: Merchant,
@@ -66,10 +100,11 @@ def event_record(
     actor: Any = None,
 ) -> Event:
     """Write the event row — the audit timeline entry and the webhook outbox entry in one — and,
-    if the merchant has a webhook URL and wants this type, its delivery."""
+    if the merchant has a webhook URL and wants this type, its delivery. Inside an `event_batch`
+    both are written when the batch ends (the event has no primary key until then)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("events are written in the same transaction as the change they record")
-    event = Event.objects.create(
+    event = Event(
         merchant=merchant,
         type=type,
         object_type=object_type,
@@ -78,21 +113,63 @@ def event_record(
         payment=payment,
         actor=getattr(actor, "public_id", "") if actor is not None else "",
     )
-    if merchant.webhook_url and wants_event(event_types=merchant.webhook_event_types or [], type=type):
-        delivery_create(event=event, merchant=merchant)
+    if _batch.events is not None:
+        _batch.events.append(event)
+    else:
+        _write_events([event])
     return event
+
+
+def _wants_delivery(event: Event) -> bool:
+    merchant = event.merchant
+    return bool(merchant.webhook_url) and wants_event(event_types=merchant.webhook_event_types or [], type=event.type)
+
+
+def _write_events(events: list[Event]) -> None:
+    if not events:
+        return
+    if len(events) == 1:
+        events[0].save(force_insert=True)
+    else:
+        Event.objects.bulk_create(events)
+    wanted = [event for event in events if _wants_delivery(event)]
+    if len(wanted) == 1:
+        delivery_create(event=wanted[0], merchant=wanted[0].merchant)
+    elif wanted:
+        _deliveries_create(wanted)
+
+
+def _delivery_schedule() -> tuple[datetime, datetime, bool]:
+    """When a new delivery's first attempt is due, and whether its task can be queued now."""
+    now = timezone.now()
+    first_at = now + timedelta(seconds=settings.PAYGATE_WEBHOOK_RETRY_SCHEDULE[0])
+    return now, first_at, first_at <= now or _can_defer()
+
+
+def _deliveries_create(events: list[Event]) -> None:
+    now, first_at, queued = _delivery_schedule()
+    deliveries = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            merchant=event.merchant,
+            event=event,
+            max_attempts=len(settings.PAYGATE_WEBHOOK_RETRY_SCHEDULE),
+            next_attempt_at=first_at,
+            queued_at=now if queued else None,
+        )
+        for event in events
+    )
+    if queued:
+        for delivery in deliveries:
+            _enqueue_on_commit(delivery.pk, first_at)
 
 
 def delivery_create(*, event: Event, merchant: Merchant) -> WebhookDelivery:
     """Runs in the event's transaction; the task is queued once it commits."""
-    now = timezone.now()
-    schedule = settings.PAYGATE_WEBHOOK_RETRY_SCHEDULE
-    first_at = now + timedelta(seconds=schedule[0])
-    queued = first_at <= now or _can_defer()
+    now, first_at, queued = _delivery_schedule()
     delivery = WebhookDelivery.objects.create(
         merchant=merchant,
         event=event,
-        max_attempts=len(schedule),
+        max_attempts=len(settings.PAYGATE_WEBHOOK_RETRY_SCHEDULE),
         next_attempt_at=first_at,
         queued_at=now if queued else None,
     )
