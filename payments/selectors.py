@@ -44,15 +44,22 @@ def order_payments(*, order: Order) -> QuerySet[Payment]:
 # --- payments -----------------------------------------------------------------------------------
 
 
+# What lists and details show of a payment's order and merchant: the rest of their columns is not
+# selected (a payment's row is read whole).
+PAYMENT_RELATED_FIELDS = ("order__public_id", "order__receipt", "merchant__public_id", "merchant__business_name")
+
+
 def _payments() -> ScopedQuerySet:
-    return Payment.objects.select_related("order", "merchant").prefetch_related(
-        Prefetch("attempts", queryset=ProviderAttempt.objects.order_by("sequence"))
+    return (
+        Payment.objects.select_related("order", "merchant")
+        .only(*(field.name for field in Payment._meta.concrete_fields), *PAYMENT_RELATED_FIELDS)
+        .prefetch_related(Prefetch("attempts", queryset=ProviderAttempt.objects.order_by("sequence")))
     )
 
 
 def _payment_details() -> ScopedQuerySet:
     return _payments().prefetch_related(
-        Prefetch("refunds", queryset=Refund.objects.select_related("payment")),
+        Prefetch("refunds", queryset=Refund.objects.all()),  # each refund's payment is set by the prefetch
         Prefetch("events", queryset=_timeline()),
     )
 
@@ -79,7 +86,7 @@ def payment_detail_with_deleted(*, user: User) -> QuerySet[Payment]:
         .select_related("order", "merchant")
         .prefetch_related(
             Prefetch("attempts", queryset=ProviderAttempt.objects.order_by("sequence")),
-            Prefetch("refunds", queryset=Refund.objects.select_related("payment")),
+            Prefetch("refunds", queryset=Refund.objects.all()),  # each refund's payment is set by the prefetch
             Prefetch("events", queryset=Event.objects.order_by("id")),
         )
         .visible_to(user)

@@ -61,7 +61,11 @@ def test_create_order_pay_fetch_refund_stay_within_their_query_budget(merchant: 
     )
 
     assert (paid.status_code, payment["status"]) == (201, "captured")
-    assert [entry["type"] for entry in payment["timeline"]] == ["payment.created", "payment.authorized", "payment.captured"]
+    assert [entry["type"] for entry in payment["timeline"]] == [
+        "payment.created",
+        "payment.authorized",
+        "payment.captured",
+    ]
     assert fetched.status_code == 200 and fetched.json()["data"] == payment
     assert (refunded.status_code, refunded.json()["data"]["status"]) == (201, "processed")
     assert all(counts[step] <= limit for step, limit in BUDGET.items()), counts
