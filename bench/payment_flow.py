@@ -910,8 +910,8 @@ def _ratio(new: float, old: float) -> str:
     return "n/a" if math.isnan(new) or math.isnan(old) or old == 0 else f"{new / old:.2f}×"
 
 
-def _slices(values: list[float]) -> str:
-    return " ".join(f"{x:.0f}" for x in values)
+def _slices(values: list[float], digits: int = 0) -> str:
+    return " ".join(f"{x:.{digits}f}" for x in values)
 
 
 def flows_per_second(t: Totals) -> float:
@@ -1032,7 +1032,7 @@ def report_compare(args: argparse.Namespace, cell: Cell, old: Version, new: Vers
         print(f"| {label} | {_num(a, digits)} | {_num(b, digits)} | {_ratio(b, a) if ratio else ''} |")
 
     row("flows/s", flows_per_second(o), flows_per_second(n))
-    print(f"| flows/s per slice | {_slices(o.slice_flows)} | {_slices(n.slice_flows)} | |")
+    print(f"| flows/s per slice | {_slices(o.slice_flows, 1)} | {_slices(n.slice_flows, 1)} | |")
     for step in step_rows(cell.mode):
         if step == POLL:
             continue
@@ -1295,4 +1295,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted: servers stopped, throwaway databases and the old tree removed", file=sys.stderr)
+        sys.exit(130)
