@@ -482,9 +482,9 @@ def this_tree() -> str:
     """This tree's commit, and whether it has uncommitted changes (they are what runs)."""
     try:
         head = _git("rev-parse", "--short", "HEAD")
+        dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
     except (SystemExit, OSError):
         return "this tree"
-    dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
     return f"{head} + uncommitted changes" if dirty else head
 
 
