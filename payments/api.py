@@ -130,7 +130,8 @@ class PaymentViewSet(ScopedViewSet, mixins.ListModelMixin):
             data = s.PaymentCreateInput(data=request.data)
             data.is_valid(raise_exception=True)
             v = data.validated_data
-            order = get_object_or_404(Order.objects.visible_to(request.user), public_id=v["order_id"])
+            # Only its id: the service locks and reads the order itself.
+            order = get_object_or_404(Order.objects.visible_to(request.user).only("id"), public_id=v["order_id"])
             card = v.get("card")
             payment = services.payment_create(
                 order=order,
@@ -250,7 +251,8 @@ class RefundViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
             data = s.RefundCreateInput(data=request.data)
             data.is_valid(raise_exception=True)
             v = data.validated_data
-            payment = get_object_or_404(Payment.objects.visible_to(request.user), public_id=v["payment_id"])
+            # Only its id: the service locks and reads the payment itself.
+            payment = get_object_or_404(Payment.objects.visible_to(request.user).only("id"), public_id=v["payment_id"])
             refund = services.refund_create(
                 payment=payment, amount=v.get("amount"), reason=v["reason"], actor=request.user
             )
