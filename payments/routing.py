@@ -38,15 +38,33 @@ def recent_stats(*, currency: str, region: str) -> dict[str, tuple[int, int, flo
     return cache.get_or_set(_key(currency, region), compute, ttl)
 
 
+PROFILES_KEY = "routing-profiles"
+
+
+def provider_profiles() -> list[ProviderProfile]:
+    """Every provider's profile, cached like the stats (and dropped with them when an admin
+    changes a provider's controls), so that a payment does not read them on every attempt."""
+
+    def read() -> list[ProviderProfile]:
+        return list(ProviderProfile.objects.all())
+
+    ttl = settings.ROUTING_STATS_TTL_SECONDS
+    return read() if ttl <= 0 else cache.get_or_set(PROFILES_KEY, read, ttl)
+
+
+def provider_profile(name: str) -> ProviderProfile | None:
+    return next((profile for profile in provider_profiles() if profile.name == name), None)
+
+
 def _key(currency: str, region: str) -> str:
     return f"routing-stats:{currency}:{region}"
 
 
 def forget_stats(*, currencies: list[str], regions: list[str]) -> None:
-    """Drop the cached stats (after a provider's controls change): the next payment recomputes
-    them. With a shared cache (Redis) every process sees that at once; with a per-process cache the
+    """Drop the cached profiles and stats (after a provider's controls change): the next payment
+    reads them again. With a shared cache (Redis) every process sees that at once; with a per-process cache the
     other processes keep theirs for at most ROUTING_STATS_TTL_SECONDS."""
-    cache.delete_many([_key(currency, region) for currency in currencies for region in regions])
+    cache.delete_many([PROFILES_KEY, *(_key(currency, region) for currency in currencies for region in regions)])
 
 
 def score(profile: ProviderProfile, stats: tuple[int, int, float] | None) -> float:
@@ -56,6 +74,6 @@ def score(profile: ProviderProfile, stats: tuple[int, int, float] | None) -> flo
 
 
 def rank_providers(*, currency: str, region: str, method: str) -> list[ProviderProfile]:
-    eligible = [p for p in ProviderProfile.objects.all() if p.supports(currency=currency, region=region, method=method)]
+    eligible = [p for p in provider_profiles() if p.supports(currency=currency, region=region, method=method)]
     stats = recent_stats(currency=currency, region=region)
     return sorted(eligible, key=lambda p: (-score(p, stats.get(p.name)), p.name))

@@ -58,7 +58,7 @@ from payments.models import (
 )
 from payments.providers import Outcome, rng_for, simulate_attempt, simulate_refund, sleep_latency
 from payments.risk import assess
-from payments.routing import forget_stats, rank_providers
+from payments.routing import forget_stats, provider_profile, rank_providers
 from payments.serializers import OrderOutput, PaymentOutput, PayoutOutput, RefundOutput
 from webhooks.services import event_batch, event_record
 
@@ -500,8 +500,10 @@ def _capture(order: Order, payment: Payment, amount: int, actor: User | None = N
     payment.captured_at = timezone.now()
     payment.save(update_fields=STATE_FIELDS)
     moves = [(LedgerEntryType.CAPTURE, amount)] + ([(LedgerEntryType.FEE, -fee)] if fee else [])
-    balance = lock_balance(merchant=payment.merchant, currency=payment.currency)
-    post_entries(balance=balance, moves=moves, reference=payment.public_id, payment=payment)
+    post_entries(
+        merchant_id=payment.merchant_id, currency=payment.currency, moves=moves, reference=payment.public_id,
+        payment=payment,
+    )  # fmt: skip
     _payment_event(payment, "payment.captured", actor)
     order.amount_paid += amount
     if order.amount_paid >= order.amount:
@@ -741,7 +743,7 @@ def refund_process(*, refund_id: int, simulate_latency: bool) -> None:
 
 
 def _ask_provider(refund: Refund, payment: Payment, *, simulate_latency: bool) -> Outcome:
-    profile = ProviderProfile.objects.filter(name=payment.provider).first()
+    profile = provider_profile(payment.provider)
     outcome = simulate_refund(profile, rng_for(refund.pk, 0, salt="refund"))
     if simulate_latency and outcome.success:
         sleep_latency(outcome.latency_ms)
@@ -776,10 +778,9 @@ def _settle(payment: Payment, refund: Refund, outcome: Outcome) -> None:
     payment.amount_refunded += refund.amount
     payment.status = target
     payment.save(update_fields=STATE_FIELDS)
-    balance = lock_balance(merchant=payment.merchant, currency=payment.currency)
     post_entries(
-        balance=balance, moves=[(LedgerEntryType.REFUND, -refund.amount)], reference=refund.public_id,
-        payment=payment, refund=refund,
+        merchant_id=payment.merchant_id, currency=payment.currency, moves=[(LedgerEntryType.REFUND, -refund.amount)],
+        reference=refund.public_id, payment=payment, refund=refund,
     )  # fmt: skip
     _refund_event(refund, "refund.processed")
     _payment_event(payment, "payment.refunded")
@@ -798,7 +799,10 @@ def payout_create(*, merchant: Merchant, amount: int, currency: str, actor: User
             meta={"available": balance.available, "requested": amount, "currency": currency},
         )
     payout = Payout.objects.create(merchant=merchant, amount=amount, currency=currency)
-    post_entries(balance=balance, moves=[(LedgerEntryType.PAYOUT, -amount)], reference=payout.public_id, payout=payout)
+    post_entries(
+        merchant_id=merchant.pk, currency=currency, moves=[(LedgerEntryType.PAYOUT, -amount)],
+        reference=payout.public_id, balance=balance, payout=payout,
+    )  # fmt: skip
     event_record(
         merchant=merchant, type="payout.processed", object_type="payout", object_id=payout.public_id,
         data=render(PayoutOutput, payout), actor=actor,

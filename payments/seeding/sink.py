@@ -25,7 +25,7 @@ from webhooks.models import Event
 
 class _Sink:
     """Turns a batch's time-ordered items into ledger entries (a running before/after chain per
-    balance, payments.ledger.post_entry's rule), payouts and events, and writes everything."""
+    balance, payments.ledger.post_entries' rule), payouts and events, and writes everything."""
 
     def __init__(self, *, freeze: bool = False) -> None:
         self.writer = _Writer(freeze=freeze)
