@@ -283,14 +283,14 @@ def _logs(directory: str) -> str:
 # --- main ---------------------------------------------------------------------------------------
 
 COLUMNS = (
-    f"{'code':<8} {'round':>5} {'load':>5} {'deliveries':>10} {'seconds':>8} {'per second':>10} "
+    f"{'code':<10} {'round':>5} {'load':>5} {'deliveries':>10} {'seconds':>8} {'per second':>10} "
     f"{'POST p50 ms':>11} {'POST p95 ms':>11} {'worker CPU ms/delivery':>22}"
 )
 
 
 def _row(name: str, label: str, r: dict) -> str:
     return (
-        f"{name:<8} {label:>5} {r['load']:>5.1f} {r['events']:>10} {r['seconds']:>8.2f} {r['rate']:>10.1f} "
+        f"{name:<10} {label:>5} {r['load']:>5.1f} {r['events']:>10} {r['seconds']:>8.2f} {r['rate']:>10.1f} "
         f"{r['p50_ms']:>11} {r['p95_ms']:>11} {r['cpu_ms']:>22.2f}"
     )
 
@@ -302,6 +302,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds per checkout (default 3)")
     parser.add_argument("--command", choices=["worker", "db_worker"], default="worker", help="the worker command")
     parser.add_argument("--baseline", type=Path, help="another checkout to compare with, round by round")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME:KEY=VALUE,…",
+        help="also run this checkout with these settings in its environment, e.g. "
+        "serial:PAYGATE_WEBHOOK_CONCURRENCY=1 (repeatable)",
+    )
     args = parser.parse_args()
 
     throwaway = None
@@ -312,11 +320,15 @@ def main() -> None:
     if not database_url or not database_url.startswith(("postgres://", "postgresql://")):
         raise SystemExit("Set DATABASE_URL (or BENCH_PG_URL) to a PostgreSQL server; see bench/README.md.")
 
-    trees = {"this": ROOT}
+    trees: dict[str, tuple[Path, dict[str, str]]] = {}
     if args.baseline:
         if not (args.baseline / "manage.py").exists():
             raise SystemExit(f"--baseline {args.baseline}: not a checkout of the project")
-        trees = {"baseline": args.baseline.resolve(), "this": ROOT}
+        trees["baseline"] = (args.baseline.resolve(), {})
+    trees["this"] = (ROOT, {})
+    for variant in args.variant:
+        name, _, assignments = variant.partition(":")
+        trees[name] = (ROOT, dict(a.split("=", 1) for a in assignments.split(",") if a))
 
     ensure_database(database_url)
     env = base_env(database_url)
@@ -346,19 +358,21 @@ def main() -> None:
             f"webhooks bench: {args.events} deliveries per round, {args.workers} `{args.command}` process(es), "
             f"receiver {receiver.url}, {os.cpu_count()} CPUs"
         )
-        for name, tree in trees.items():
+        for name, (tree, extra) in trees.items():
             commit = subprocess.run(
                 ["git", "log", "-1", "--format=%h %s"], cwd=tree, capture_output=True, text=True, check=False
             ).stdout.strip()
-            print(f"  {name}: {commit[:90]}")
+            settings_text = " ".join(f"{k}={v}" for k, v in extra.items())
+            print(f"  {name}: {commit[:70]} {settings_text}".rstrip())
         print(COLUMNS, flush=True)
         results: dict[str, list[dict]] = {name: [] for name in trees}
         for n in range(args.rounds):
             order = list(trees) if n % 2 == 0 else list(reversed(trees))
             for name in order:
+                tree, extra = trees[name]
                 r = run_round(
-                    tree=trees[name], command=args.command, workers=args.workers, events=args.events,
-                    merchant=merchant, receiver=receiver, env=env,
+                    tree=tree, command=args.command, workers=args.workers, events=args.events,
+                    merchant=merchant, receiver=receiver, env=env | extra,
                 )  # fmt: skip
                 results[name].append(r)
                 print(_row(name, str(n + 1), r), flush=True)

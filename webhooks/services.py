@@ -2,15 +2,19 @@
 
 How a delivery travels (DESIGN §9):
 - `event_record` writes the event and, when the merchant wants it, its `WebhookDelivery`, in the
-  transaction of the change; the delivery task is queued when that transaction commits, so the
-  HTTP call never runs inside it. A queueing that is lost (the process died right after commit)
-  is made good by `deliveries_sweep`.
-- `delivery_attempt` (the task) claims the attempt with a compare-and-set UPDATE, POSTs with no
-  transaction open, then records the answer (and logs the attempt) in a short transaction
-  guarded by the claim. However many tasks run for a delivery, each attempt is made once; a
-  worker that dies mid-send leaves a claim that lapses, and the sweep takes it back.
-- Failures are retried on PAYGATE_WEBHOOK_RETRY_SCHEDULE by re-queueing the task with
-  `run_after` (the task backend has no retries of its own), then the delivery fails for good.
+  transaction of the change. `enqueue_deliveries_on_commit` queues one `deliver_due_webhooks`
+  task when that transaction commits — one however many deliveries it wrote — so the HTTP call
+  never runs inside it. A queueing that is lost (the process died right after commit) is made
+  good by `deliveries_sweep`.
+- The task (`deliveries_send_due`) sends whatever is due, in batches: a short transaction claims
+  up to PAYGATE_WEBHOOK_BATCH_SIZE deliveries with a compare-and-set UPDATE (claim token and
+  `claimed_until`) on rows locked with SKIP LOCKED, reading their events and merchants in the
+  same query; the POSTs go out on a thread pool with no transaction open, a bounded number per
+  merchant; the answers are recorded (and the attempts logged) in short transactions, a batch
+  at a time, each row guarded by its claim. However many tasks run, each attempt is made once; a
+  worker that dies mid-send leaves claims that lapse, and the sweep takes them back.
+- Failures are retried on PAYGATE_WEBHOOK_RETRY_SCHEDULE by queueing a task with `run_after`
+  (the task backend has no retries of its own), then the delivery fails for good.
 Delivery is at least once: a receiver deduplicates on `webhook-id` (the event id).
 """
 
@@ -252,9 +256,11 @@ def deliveries_send_due() -> int:
     found_more = True  # the last claim saw more due deliveries than it took
     excluded: set[int] = set()  # merchants the last claim left out because they were busy
     made = 0
+    first = True
     while True:
         outstanding = dispatcher.outstanding()
-        claiming = time.monotonic() < stop_claiming
+        claiming = first or time.monotonic() < stop_claiming
+        first = False
         # Claim when half the batch is free, if the last claim left work or a merchant it left
         # out is no longer busy (with nothing in hand no one is: that claim sees everything).
         if claiming and outstanding <= batch // 2 and (found_more or excluded - dispatcher.busy()):
@@ -359,7 +365,7 @@ def _claim_due(
 
 
 _pool_lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
+_pool: tuple[int, ThreadPoolExecutor] | None = None
 
 
 def _send_pool() -> ThreadPoolExecutor:
@@ -367,11 +373,11 @@ def _send_pool() -> ThreadPoolExecutor:
     global _pool
     size = settings.PAYGATE_WEBHOOK_CONCURRENCY
     with _pool_lock:
-        if _pool is None or _pool._max_workers != size:
+        if _pool is None or _pool[0] != size:
             if _pool is not None:
-                _pool.shutdown(wait=False)
-            _pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="webhook-send")
-        return _pool
+                _pool[1].shutdown(wait=False)
+            _pool = (size, ThreadPoolExecutor(max_workers=size, thread_name_prefix="webhook-send"))
+        return _pool[1]
 
 
 class _Dispatcher:

@@ -21,7 +21,6 @@ from urllib.parse import quote
 import pytest
 from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
-from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from merchants.models import Merchant
@@ -50,18 +49,6 @@ def database_tasks(settings: Any) -> None:
     settings.PAYGATE_WEBHOOK_TIMEOUT = 2.0
     settings.PAYGATE_WEBHOOK_CLAIM_SECONDS = 3
     settings.PAYGATE_WEBHOOK_REQUEUE_AFTER_SECONDS = 1
-
-
-@pytest.fixture
-def threaded_receiver() -> Iterator[Receiver]:
-    """A receiver answering several workers at once."""
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    try:
-        yield Receiver(server)
-    finally:
-        server.clear()
-        server.stop()
 
 
 class Workers:
