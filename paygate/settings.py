@@ -358,6 +358,13 @@ PAYGATE_WEBHOOK_RESPONSE_BODY_LIMIT = env_int("PAYGATE_WEBHOOK_RESPONSE_BODY_LIM
 PAYGATE_WEBHOOK_CLAIM_SECONDS = env_int("PAYGATE_WEBHOOK_CLAIM_SECONDS", 60, minimum=1)
 if PAYGATE_WEBHOOK_CLAIM_SECONDS <= PAYGATE_WEBHOOK_TIMEOUT:
     raise ImproperlyConfigured("PAYGATE_WEBHOOK_CLAIM_SECONDS must be longer than PAYGATE_WEBHOOK_TIMEOUT")
+# A worker claims due deliveries this many at a time (one statement) and records their outcomes in
+# batches; it sends at most PAYGATE_WEBHOOK_CONCURRENCY POSTs at once, and at most
+# PAYGATE_WEBHOOK_CONCURRENCY_PER_RECEIVER to any one merchant, so a slow receiver cannot take the
+# worker's threads from the others.
+PAYGATE_WEBHOOK_BATCH_SIZE = env_int("PAYGATE_WEBHOOK_BATCH_SIZE", 50, minimum=1)
+PAYGATE_WEBHOOK_CONCURRENCY = env_int("PAYGATE_WEBHOOK_CONCURRENCY", 16, minimum=1)
+PAYGATE_WEBHOOK_CONCURRENCY_PER_RECEIVER = env_int("PAYGATE_WEBHOOK_CONCURRENCY_PER_RECEIVER", 4, minimum=1)
 # `retry_webhooks` re-queues a due delivery whose task has not run this long after it was queued.
 PAYGATE_WEBHOOK_REQUEUE_AFTER_SECONDS = env_int("PAYGATE_WEBHOOK_REQUEUE_AFTER_SECONDS", 300, minimum=1)
 # Outside DEBUG, URLs resolving to loopback, private or link-local addresses are refused unless this is on.

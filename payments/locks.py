@@ -22,9 +22,9 @@ def lock_order(pk: int) -> Order:
     )
 
 
-def lock_order_to_pay(pk: int) -> Order:
-    """The order locked for a new payment, with `payment_in_progress`: (public id, status) of a
-    payment of it that is not final yet, or None — read in the same statement."""
+def lock_order_to_pay(pk: int) -> tuple[Order, tuple[str, str] | None]:
+    """The order locked for a new payment, and (public id, status) of a payment of it that is not
+    final yet, or None — read in the same statement."""
     in_progress = Payment.objects.filter(order=OuterRef("pk"), status__in=IN_PROGRESS)
     order = (
         Order.objects.all_with_deleted()
@@ -36,8 +36,8 @@ def lock_order_to_pay(pk: int) -> Order:
         )
         .get(pk=pk)
     )
-    order.payment_in_progress = (order.in_progress_id, order.in_progress_status) if order.in_progress_id else None
-    return snapshot(order)
+    in_flight = (order.in_progress_id, order.in_progress_status) if order.in_progress_id else None  # type: ignore[attr-defined]
+    return snapshot(order), in_flight
 
 
 def lock_payment(pk: int) -> Payment:

@@ -260,13 +260,13 @@ def payment_create(
     actor: User | None = None,
 ) -> Payment:
     """Create a payment for what the order still owes and queue its processing."""
-    order = locks.lock_order_to_pay(order.pk)
+    order, in_progress = locks.lock_order_to_pay(order.pk)
     if order.status == OrderStatus.PAID or order.amount_due <= 0:
         raise ApiError(
             "The order is already paid.", error=ErrorCode.ORDER_NOT_PAYABLE, meta={"order_status": order.status}
         )
-    if order.payment_in_progress:
-        payment_id, payment_status = order.payment_in_progress
+    if in_progress is not None:
+        payment_id, payment_status = in_progress
         raise ApiError(
             f"The order already has payment {payment_id} in progress ({payment_status}).",
             error=ErrorCode.ORDER_NOT_PAYABLE,
@@ -458,7 +458,7 @@ def _finish_inline(
 
 def _fail(payment: Payment, reason: str, actor: User | None = None, risk_rule: str = "") -> None:
     # A risk rule is named when one failed it; a rejected review keeps the rule that held it.
-    rule = {"risk_rule": risk_rule} if risk_rule else {}
+    rule: dict[str, Any] = {"risk_rule": risk_rule} if risk_rule else {}
     _payment_transition(
         payment, PaymentStatus.FAILED, action="fail", event="payment.failed", actor=actor,
         failure_reason=reason, failed_at=timezone.now(), **rule,

@@ -75,11 +75,15 @@ class Receiver:
     def reply(self, *statuses: int) -> None:
         self.replies.extend(lambda code=code: Response(f"status {code}", status=code) for code in statuses)
 
+    # Answers by request, before `replies` and `default` (None: not used).
+    respond: Callable[[Received], Response] | None = None
     in_flight: int = 0
+    max_in_flight: int = 0
 
     def _handle(self, request: Request) -> Response:
         with self.lock:
             self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
             return self._answer(request)
         finally:
@@ -96,10 +100,11 @@ class Receiver:
             except WebhookVerificationError:
                 continue
             verified.append(secret)
+        received = Received(headers=headers, body=body, verified_with=verified)
         with self.lock:
-            self.received.append(Received(headers=headers, body=body, verified_with=verified))
+            self.received.append(received)
             reply = self.replies.pop(0) if self.replies else self.default
-        return reply()
+        return self.respond(received) if self.respond is not None else reply()
 
     @property
     def ids(self) -> list[str]:
@@ -114,6 +119,32 @@ def receiver(httpserver: HTTPServer) -> Iterator[Receiver]:
     # A slow reply (timeout tests) must not spill into the next test's log.
     wait_for(lambda: receiver.in_flight == 0, timeout=5)
     httpserver.clear()
+
+
+@pytest.fixture
+def threaded_server() -> Iterator[HTTPServer]:
+    """An HTTP server answering several requests at once (several workers, or one worker's threads)."""
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.clear()
+        server.stop()
+
+
+@pytest.fixture
+def threaded_receiver(threaded_server: HTTPServer) -> Iterator[Receiver]:
+    receiver = Receiver(threaded_server)
+    yield receiver
+    wait_for(lambda: receiver.in_flight == 0, timeout=5)
+
+
+def hook_to(merchant: Merchant, receiver: Receiver) -> Merchant:
+    """Point the merchant's webhooks at the receiver, which then checks their signatures."""
+    merchant = services.webhook_settings_update(merchant=merchant, url=receiver.url, event_types=[])
+    receiver.secrets = [*receiver.secrets, merchant.webhook_secret]
+    return merchant
 
 
 @pytest.fixture

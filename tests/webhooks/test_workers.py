@@ -21,7 +21,6 @@ from urllib.parse import quote
 import pytest
 from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
-from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from merchants.models import Merchant
@@ -50,18 +49,6 @@ def database_tasks(settings: Any) -> None:
     settings.PAYGATE_WEBHOOK_TIMEOUT = 2.0
     settings.PAYGATE_WEBHOOK_CLAIM_SECONDS = 3
     settings.PAYGATE_WEBHOOK_REQUEUE_AFTER_SECONDS = 1
-
-
-@pytest.fixture
-def threaded_receiver() -> Iterator[Receiver]:
-    """A receiver answering several workers at once."""
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    try:
-        yield Receiver(server)
-    finally:
-        server.clear()
-        server.stop()
 
 
 class Workers:
@@ -192,14 +179,20 @@ def test_a_worker_killed_mid_delivery_loses_nothing(
 
     done = wait_for(swept_and_done, timeout=60, interval=0.5)
 
-    # then: every event arrived; only the one cut off arrived twice (at least once)
+    # then: every event arrived. The attempts the killed worker held (the one cut off, and any
+    # others of its claim sent concurrently but not yet recorded) were logged as abandoned and
+    # made again: those arrived twice at most, every other event exactly once.
     assert done, workers.output()
     seen = Counter(receiver.ids)
     assert set(seen) == {e.public_id for e in events}
     assert seen[killed_id] == 2
-    assert all(count == 1 for event_id, count in seen.items() if event_id != killed_id)
-    cut = WebhookDelivery.objects.get(event__public_id=killed_id)
-    assert [(a.number, a.error) for a in cut.attempts.order_by("number")] == [
-        (1, services.ABANDONED),
-        (2, ""),
-    ]
+    logs = {
+        d.event.public_id: [(a.number, a.error) for a in d.attempts.order_by("number")]
+        for d in WebhookDelivery.objects.select_related("event")
+    }
+    abandoned = {event_id for event_id, log in logs.items() if log == [(1, services.ABANDONED), (2, "")]}
+    assert killed_id in abandoned
+    assert len(abandoned) <= 4  # one claim's worth: PAYGATE_WEBHOOK_CONCURRENCY_PER_RECEIVER rounds of 1
+    assert all(logs[event_id] == [(1, "")] for event_id in set(logs) - abandoned), logs
+    assert all(seen[event_id] == 1 for event_id in set(seen) - abandoned)
+    assert all(seen[event_id] <= 2 for event_id in abandoned)
