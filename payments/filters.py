@@ -6,6 +6,7 @@ from __future__ import annotations
 import django_filters as filters
 from django.db.models import Q, QuerySet
 
+from merchants.filters import MerchantIdFilter
 from paygate.lib.filters import UtcIsoDateTimeFilter
 from paygate.lib.ids import has_prefix
 from paygate.lib.money import CURRENCY_CHOICES
@@ -15,7 +16,7 @@ from payments.models import LedgerEntryType, Method, Order, OrderStatus, Payment
 class _Base(filters.FilterSet):
     created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    merchant_id = filters.CharFilter(field_name="merchant__public_id", help_text="Operators: one merchant's rows.")
+    merchant_id = MerchantIdFilter()
 
 
 class _Money(_Base):

@@ -49,11 +49,11 @@ def count_rows(queryset: QuerySet, *, exact_up_to: int = EXACT_COUNT_UP_TO) -> t
     exact count of a large filtered result reads every matching row. Other databases count exactly.
     """
     rows = queryset.order_by().values("pk")
+    if connections[queryset.db].vendor != "postgresql":
+        return rows.count(), False
     bounded = rows[: exact_up_to + 1].count()
     if bounded <= exact_up_to:
         return bounded, False
-    if connections[queryset.db].vendor != "postgresql":
-        return rows.count(), False
     plan = json.loads(rows.explain(format="json"))
     estimate = int(plan[0]["Plan"]["Plan Rows"])
     return max(estimate, exact_up_to + 1), True

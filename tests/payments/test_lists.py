@@ -187,3 +187,64 @@ def test_dates_with_offsets_are_compared_in_utc(merchant_api: APIClient, mixed: 
 def test_events_filter_by_currency_is_not_offered(merchant_api: APIClient) -> None:
     # events span several currencies' objects; an unknown filter is ignored, never a 500
     assert merchant_api.get(f"{API}/events/?currency=AUD").status_code == 200
+
+
+def walk(api: APIClient, url: str) -> list[str]:
+    """Every id of a list, page 1 then its `next` links to the end."""
+    body = api.get(url).json()["data"]
+    seen = [row["id"] for row in body["results"]]
+    while body["next"]:
+        response = api.get(body["next"])
+        assert response.status_code == 200, response.json()
+        body = response.json()["data"]
+        assert body["page"] is None
+        seen += [row["id"] for row in body["results"]]
+    return seen
+
+
+@pytest.mark.parametrize("sort", ["", "created", "-created", "amount", "-amount"])
+def test_following_next_reads_every_payment_once_in_each_sort(merchant_api: APIClient, mixed: dict, sort: str) -> None:
+    everything = ids(merchant_api, f"limit=100&sort={sort}")
+
+    assert walk(merchant_api, f"{PAYMENTS}?limit=1&sort={sort}") == everything
+    assert len(everything) == 4
+
+
+def test_cursor_keeps_the_filters_and_scope(merchant_api: APIClient, finance_api: APIClient, mixed: dict) -> None:
+    assert walk(merchant_api, f"{PAYMENTS}?limit=1&status=captured&sort=amount") == [
+        mixed["eur_ok"]["id"], mixed["gbp_ok"]["id"], mixed["inr_upi"]["id"],
+    ]  # fmt: skip
+    assert mixed["theirs"]["id"] not in walk(merchant_api, f"{PAYMENTS}?limit=2")
+    assert mixed["theirs"]["id"] in walk(finance_api, f"{PAYMENTS}?limit=2")
+
+
+def test_orders_created_while_paging_are_neither_repeated_nor_skipped(merchant_api: APIClient) -> None:
+    made = [create_order(merchant_api, 1000 + n)["id"] for n in range(7)]
+    body = merchant_api.get(f"{API}/orders/?limit=3").json()["data"]
+    seen = [row["id"] for row in body["results"]]
+
+    while body["next"]:
+        create_order(merchant_api, 5000)  # a new order at the top of the newest-first list
+        body = merchant_api.get(body["next"]).json()["data"]
+        seen += [row["id"] for row in body["results"]]
+
+    assert seen == list(reversed(made))
+
+
+def test_previous_link_of_a_cursor_page_goes_back(merchant_api: APIClient, mixed: dict) -> None:
+    first = merchant_api.get(f"{PAYMENTS}?limit=2&sort=-amount").json()["data"]
+    second = merchant_api.get(first["next"]).json()["data"]
+
+    back = merchant_api.get(second["previous"]).json()["data"]
+
+    assert [p["id"] for p in back["results"]] == [p["id"] for p in first["results"]]
+    assert back["previous"] is None and second["next"] is None
+
+
+def test_a_cursor_from_another_sort_is_400(merchant_api: APIClient, mixed: dict) -> None:
+    following = merchant_api.get(f"{PAYMENTS}?limit=1&sort=amount").json()["data"]["next"]
+
+    response = merchant_api.get(following.replace("sort=amount", "sort=-created"))
+
+    assert response.status_code == 400
+    assert "sort order" in response.json()["exception"]["meta"]["fields"]["cursor"][0]
