@@ -11,7 +11,8 @@ with ~40 % of the payments, a small merchant with ~10 %), the bench first reads 
 to take realistic filter values from the seeded rows (ids, a customer email, the rarest status or
 type seen, amounts at the sample's 10th/90th percentile, a date a week back), then times each
 combination: no filter and each filter alone, each with the default order and with each value of
-`sort`. Each list also gets a deep page the old way (`page=2000&limit=20`, which the API now refuses
+`sort` (the amount sorts with the currency most common among the sample rows that match the
+filter, since they need one; and once without, which the API refuses). Each list also gets a deep page the old way (`page=2000&limit=20`, which the API now refuses
 with a pointer to the cursor) and a deep cursor page (page 1's `next` followed 50 times). A role the
 endpoint refuses (403) is skipped.
 
@@ -120,6 +121,14 @@ def filter_value(path: str, name: str, spec: dict[str, Any], rows: list[dict], c
     return None
 
 
+def currency_for(rows: list[dict], name: str | None, value: Any) -> str:
+    """Amount sorts need a currency: the commonest among the sample rows that match the filter
+    (a person filtering UPI payments sorts rupees), else among all of them."""
+    matching = [row for row in rows if name and row.get(name) == value] or rows
+    seen = Counter(row.get("currency") for row in matching if row.get("currency"))
+    return seen.most_common(1)[0][0] if seen else "GBP"
+
+
 def combinations(port: int, token: str, entry: dict[str, Any], context: dict[str, Any]) -> list[tuple[str, str]]:
     path = entry["path"]
     if "{id}" in path:
@@ -139,8 +148,12 @@ def combinations(port: int, token: str, entry: dict[str, Any], context: dict[str
                 query[name] = value
             if sort:
                 query["sort"] = sort
+                if sort.lstrip("-") == "amount" and "currency" not in query:
+                    query["currency"] = currency_for(rows, name, query.get(name or ""))
             label = " ".join(f"{k}={v}" for k, v in query.items()) or "(none)"
             combos.append((label, f"{API}/{path}" + (f"?{urlencode(query)}" if query else "")))
+    if "amount" in entry["sorts"]:
+        combos.append(("sort=amount without currency", f"{API}/{path}?sort=amount"))
     combos.append(("page=2000 limit=20", f"{API}/{path}?page=2000&limit=20"))
     url, hops = f"{API}/{path}?limit=20", 0
     while hops < CURSOR_HOPS:

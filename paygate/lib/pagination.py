@@ -12,9 +12,10 @@ Every list answers `{"results", "page", "limit", "total", "total_is_estimate", "
   rows inserted meanwhile neither repeat nor skip rows. `previous` goes back the same way
   (`page=N-1` while reading by page number). A cursor made for another sort order, or altered,
   answers 400 (error 1008, on the `cursor` field).
-- `total` never scans a large result: it is exact up to `EXACT_COUNT_UP_TO` rows (a count over a
-  LIMIT-ed subquery) and above that PostgreSQL's planner estimate, with `total_is_estimate: true`.
-  SQLite, which has no row estimates, counts exactly.
+- `total` never scans a large result: on PostgreSQL it is the planner's estimate when that is above
+  `EXACT_COUNT_UP_TO` rows (with `total_is_estimate: true`), else an exact count over a LIMIT-ed
+  subquery; a first page that holds the whole list counts its rows. SQLite, which has no row
+  estimates, counts exactly.
 """
 
 from __future__ import annotations
@@ -44,18 +45,24 @@ _SALT = "paygate.pagination.cursor"
 def count_rows(queryset: QuerySet, *, exact_up_to: int = EXACT_COUNT_UP_TO) -> tuple[int, bool]:
     """How many rows `queryset` holds, and whether that is an estimate.
 
-    Exact up to `exact_up_to` (`SELECT COUNT(*) FROM (SELECT … LIMIT n+1)` reads at most n+1 rows);
-    above, on PostgreSQL, the planner's row estimate for the query (never below n+1), since an
-    exact count of a large filtered result reads every matching row. Other databases count exactly.
+    On PostgreSQL, the planner's row estimate for the query first (an EXPLAIN: planning only, no
+    rows read). Above `exact_up_to` that is the answer: an exact count of a large filtered result
+    reads every matching row, and even a count stopped at `exact_up_to` reads them until then — for
+    a filter no index serves, `exact_up_to` ÷ its selectivity rows. At or below, an exact count
+    bounded at `exact_up_to + 1` (`SELECT COUNT(*) FROM (SELECT … LIMIT n+1)`), which corrects a
+    low estimate (the answer is then never below n+1, and still flagged as an estimate). Other
+    databases have no row estimates and count exactly.
     """
     rows = queryset.order_by().values("pk")
     if connections[queryset.db].vendor != "postgresql":
         return rows.count(), False
+    plan = json.loads(rows.explain(format="json"))
+    estimate = int(plan[0]["Plan"]["Plan Rows"])
+    if estimate > exact_up_to:
+        return estimate, True
     bounded = rows[: exact_up_to + 1].count()
     if bounded <= exact_up_to:
         return bounded, False
-    plan = json.loads(rows.explain(format="json"))
-    estimate = int(plan[0]["Plan"]["Plan Rows"])
     return max(estimate, exact_up_to + 1), True
 
 

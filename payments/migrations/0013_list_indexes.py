@@ -35,32 +35,50 @@ class Migration(migrations.Migration):
             model_name='ledgerentry',
             index=models.Index(fields=['reference'], name='ledger_reference_idx'),
         ),
-        # orders/?sort=amount|-amount — `WHERE NOT deleted [AND merchant_id = (SELECT …)] [AND
-        # filters] ORDER BY amount, id LIMIT 21` (a cursor adds `amount >= %s AND (amount > %s OR
-        # id > %s)`): read in index order instead of sorting the rows. Operators: 1 M orders sorted,
-        # 695 ms → 23 ms. Merchants: 1,146 ms for the demo merchant's 400,000 orders; through this
-        # index, skipping other merchants' entries, 23 ms for the small merchant (10 % of the rows).
-        # A (merchant, amount) index was measured and left out: it saved nothing at these shares,
-        # and a merchant with a small share has few enough orders to sort (its own index).
+        # Sorting by amount needs `currency` (payments/filters.py: minor units compare only within
+        # a currency). Each list sorted so — `WHERE NOT deleted [AND merchant_id = (SELECT …)] AND
+        # currency = %s [AND filters] ORDER BY amount DESC, id DESC LIMIT 21`, a cursor adding
+        # `amount <= %s AND (amount < %s OR id < %s)` — reads its page from (currency, amount).
+        # Orders: before, `sort=amount` sorted every order — 695 ms for operators (1 M orders), 1,146
+        # ms for the demo merchant (400,000). With (currency, amount) operators read the page in
+        # order; a merchant's list needs (merchant, currency, amount): through the global index the
+        # small merchant's page skipped other merchants' entries of that currency (GBP 1,565 ms, INR
+        # 1,177 ms, the demo merchant's KWD 545 ms); from its own index, under 1 ms (EXPLAIN ANALYZE).
         migrations.AddIndex(
             model_name='order',
-            index=models.Index(condition=models.Q(('deleted', False)), fields=['amount'], name='order_amount_idx'),
+            index=models.Index(condition=models.Q(('deleted', False)), fields=['currency', 'amount'], name='order_amount_idx'),
         ),
-        # payments/?sort=amount|-amount for operators, alone or with filters (the issue's
-        # `status=refunded&sort=-amount`): `WHERE NOT deleted [AND …] ORDER BY amount DESC, id DESC
-        # LIMIT 21`. Without it: a sort of 1 M payments (3,663 ms; `created_before=` 2,100 ms;
-        # `status=refunded` 285 ms); with it 24–30 ms. A merchant's own amount order already has
-        # payment_merchant_amount_idx (0009).
+        migrations.AddIndex(
+            model_name='order',
+            index=models.Index(condition=models.Q(('deleted', False)), fields=['merchant', 'currency', 'amount'], name='order_merchant_amount_idx'),
+        ),
+        # Payments: before, operators' `sort=-amount` sorted 1 M payments (3,663 ms; the issue's
+        # `status=refunded&sort=-amount` 146–285 ms). An (amount) index alone did not do: with a
+        # filter correlated with currency the page sat among every other currency's amounts
+        # (`method=upi&sort=amount`, rupees only: 3,906 ms) — hence the currency first, and the rule.
+        # 0009's (merchant, amount) becomes (merchant, currency, amount) for the same reason within
+        # one merchant: the demo merchant's GBP page 12 ms → 0.3 ms; the small merchant's, through
+        # (currency, amount) alone, 787 ms → 0.2 ms. A filter that contradicts the currency
+        # (`currency=GBP&method=upi`, which nothing matches) still reads that currency's entries of
+        # the scope: documented in the README.
+        migrations.RemoveIndex(
+            model_name='payment',
+            name='payment_merchant_amount_idx',
+        ),
         migrations.AddIndex(
             model_name='payment',
-            index=models.Index(condition=models.Q(('deleted', False)), fields=['amount'], name='payment_amount_idx'),
+            index=models.Index(condition=models.Q(('deleted', False)), fields=['currency', 'amount'], name='payment_amount_idx'),
         ),
-        # refunds/?sort=amount|-amount, operators' and merchants': the list joins each refund's
-        # payment, so a sort first joined all 64,000 refunds (or a merchant's) to their payments
-        # (143 ms operators, 102–222 ms the small merchant); read in amount order, the join is 21
-        # look-ups (the small merchant: 5 ms, skipping 342 other merchants' entries).
+        migrations.AddIndex(
+            model_name='payment',
+            index=models.Index(condition=models.Q(('deleted', False)), fields=['merchant', 'currency', 'amount'], name='payment_merchant_amount_idx'),
+        ),
+        # Refunds: the list joins each refund's payment, so a sort by amount first joined all 64,000
+        # refunds (or a merchant's) to their payments: 143 ms for operators, 102–222 ms for the
+        # small merchant. Read in (currency, amount) order the join is 21 look-ups. No merchant
+        # variant: skipping other merchants' refunds reads at most one currency's (11–45 ms here).
         migrations.AddIndex(
             model_name='refund',
-            index=models.Index(fields=['amount'], name='refund_amount_idx'),
+            index=models.Index(fields=['currency', 'amount'], name='refund_amount_idx'),
         ),
     ]
