@@ -12,10 +12,11 @@ Every list answers `{"results", "page", "limit", "total", "total_is_estimate", "
   rows inserted meanwhile neither repeat nor skip rows. `previous` goes back the same way
   (`page=N-1` while reading by page number). A cursor made for another sort order, or altered,
   answers 400 (error 1008, on the `cursor` field).
-- `total` never scans a large result: on PostgreSQL it is the planner's estimate when that is above
-  `EXACT_COUNT_UP_TO` rows (with `total_is_estimate: true`), else an exact count over a LIMIT-ed
-  subquery; a first page that holds the whole list counts its rows. SQLite, which has no row
-  estimates, counts exactly.
+- `total` never scans a large result: on PostgreSQL, for a table of more than `SMALL_TABLE` rows,
+  it is the planner's estimate when that is above `EXACT_COUNT_UP_TO` rows (with
+  `total_is_estimate: true`), else an exact count over a LIMIT-ed subquery; small tables, and a
+  first page that holds the whole list, are counted exactly. SQLite, which has no row estimates,
+  counts exactly.
 """
 
 from __future__ import annotations
@@ -39,26 +40,35 @@ MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 PAGE_DEPTH_CAP = 10_000  # rows reachable by page number: page × limit
 EXACT_COUNT_UP_TO = 1_000
+SMALL_TABLE = 10_000  # rows: a table this small is counted exactly, whatever the filters
 _SALT = "paygate.pagination.cursor"
 
 
 def count_rows(queryset: QuerySet, *, exact_up_to: int = EXACT_COUNT_UP_TO) -> tuple[int, bool]:
     """How many rows `queryset` holds, and whether that is an estimate.
 
-    On PostgreSQL, the planner's row estimate for the query first (an EXPLAIN: planning only, no
-    rows read). Above `exact_up_to` that is the answer: an exact count of a large filtered result
-    reads every matching row, and even a count stopped at `exact_up_to` reads them until then — for
-    a filter no index serves, `exact_up_to` ÷ its selectivity rows. At or below, an exact count
-    bounded at `exact_up_to + 1` (`SELECT COUNT(*) FROM (SELECT … LIMIT n+1)`), which corrects a
-    low estimate (the answer is then never below n+1, and still flagged as an estimate). Other
-    databases have no row estimates and count exactly.
+    Exact where that is cheap: on a table of at most `SMALL_TABLE` rows (PostgreSQL's own count of
+    the table, `pg_class.reltuples`), and for results of at most `exact_up_to` rows. For a larger
+    result, on a larger table, the planner's row estimate for the query (an EXPLAIN: planning
+    only, no rows read): an exact count of a large filtered result reads every matching row, and
+    even a count stopped at `exact_up_to` reads, for a filter no index serves, `exact_up_to` ÷ its
+    selectivity rows. When the estimate is at most `exact_up_to` the rows are counted, bounded at
+    `exact_up_to + 1` (`SELECT COUNT(*) FROM (SELECT … LIMIT n+1)`), which also corrects a low
+    estimate (the answer is then never below n+1, and still flagged). Other databases have no row
+    estimates and count exactly.
     """
     rows = queryset.order_by().values("pk")
-    if connections[queryset.db].vendor != "postgresql":
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return rows.count(), False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table])
+        table_rows = cursor.fetchone()[0]
+    if 0 <= table_rows <= SMALL_TABLE:
         return rows.count(), False
     plan = json.loads(rows.explain(format="json"))
     estimate = int(plan[0]["Plan"]["Plan Rows"])
-    if estimate > exact_up_to:
+    if estimate > exact_up_to and table_rows >= 0:  # -1: never analysed, so no estimate to trust yet
         return estimate, True
     bounded = rows[: exact_up_to + 1].count()
     if bounded <= exact_up_to:
