@@ -72,6 +72,12 @@ class Order(SoftDeleteModel, TimeStampedModel):
                 condition=Q(deleted=False),
                 name="order_merchant_status_idx",
             ),
+            # Lists sorted by amount within a currency (`currency=…&sort=amount|-amount`), operators'
+            # and merchants': the page (and the next, by cursor) read in index order. Migration 0013.
+            models.Index(fields=["currency", "amount"], condition=Q(deleted=False), name="order_amount_idx"),
+            models.Index(
+                fields=["merchant", "currency", "amount"], condition=Q(deleted=False), name="order_merchant_amount_idx"
+            ),
         ]
         constraints = [
             unique_public_id(),
@@ -286,9 +292,15 @@ class Payment(SoftDeleteModel, TimeStampedModel):
             ),
             # The list filtered by provider (three values: a plain index on it would not help).
             models.Index(fields=["provider", "created_at"], condition=Q(deleted=False), name="payment_provider_idx"),
-            # One merchant's list sorted by amount (the portal's "Largest amount", `sort=-amount`):
-            # its first page read from the index instead of sorting all the merchant's payments.
-            models.Index(fields=["merchant", "amount"], condition=Q(deleted=False), name="payment_merchant_amount_idx"),
+            # Lists sorted by amount within a currency (`currency=…&sort=amount|-amount`; the portal's
+            # "Largest amount"), operators' and merchants': the page read in index order instead of
+            # sorting the rows. (merchant, currency, amount) replaces (merchant, amount): migration 0013.
+            models.Index(fields=["currency", "amount"], condition=Q(deleted=False), name="payment_amount_idx"),
+            models.Index(
+                fields=["merchant", "currency", "amount"],
+                condition=Q(deleted=False),
+                name="payment_merchant_amount_idx",
+            ),
         ]
         constraints = [
             unique_public_id(),
@@ -390,6 +402,8 @@ class Refund(TimeStampedModel):
         indexes = [
             models.Index(fields=["merchant", "-created_at"]),
             models.Index(fields=["updated_at"], condition=Q(status="pending"), name="refund_pending_idx"),
+            # Lists sorted by amount within a currency, operators' and merchants': migration 0013.
+            models.Index(fields=["currency", "amount"], name="refund_amount_idx"),
         ]
         constraints = [
             unique_public_id(),
@@ -446,7 +460,14 @@ class LedgerEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["balance", "id"]), models.Index(fields=["merchant", "-created_at"])]
+        indexes = [
+            models.Index(fields=["balance", "id"]),
+            models.Index(fields=["merchant", "-created_at"]),
+            # `?type=` (a merchant's, or operators' with rare types such as payouts) and
+            # `?reference=` (one payment's, refund's or payout's entries): see migration 0013.
+            models.Index(fields=["type", "merchant", "-created_at"], name="ledger_type_idx"),
+            models.Index(fields=["reference"], name="ledger_reference_idx"),
+        ]
         constraints = [
             unique_public_id(),
             models.CheckConstraint(

@@ -52,6 +52,8 @@ class ListForm(forms.Form):
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", "The end date is before the start date.")
+        if (data.get("sort") or "").startswith("amount") and not data.get("currency"):
+            self.add_error("sort", "Choose a currency to sort by amount (amounts compare only within one).")
         currency = data.get("currency") or "USD"  # without a currency, amounts are read with two decimals
         for name in ("amount_min", "amount_max"):
             raw = data.get(name)

@@ -38,6 +38,9 @@ class Event(models.Model):
             models.Index(fields=["payment", "id"]),
             models.Index(fields=["object_id"], name="event_object_idx"),
             models.Index(fields=["type", "-created_at"], name="event_type_idx"),
+            # One merchant's events of a type, newest first (`?type=` as a merchant, or an operator
+            # with `merchant_id`): the portal's event timeline. See migration 0005.
+            models.Index(fields=["merchant", "type", "-created_at"], name="event_merchant_type_idx"),
         ]
         constraints = [unique_public_id()]
 

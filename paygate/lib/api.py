@@ -1,4 +1,4 @@
-"""API conventions: the success and error envelopes, the error-code table, pagination.
+"""API conventions: the success and error envelopes, the error-code table (pagination: pagination.py).
 
 Success: `{"success": true, "data": ..., "message"?: "..."}` — added by `EnvelopeJSONRenderer`,
 so views return plain data. Errors: `{"success": false, "exception": {"code", "message",
@@ -20,7 +20,6 @@ from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.metadata import SimpleMetadata
-from rest_framework.pagination import BasePagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
@@ -80,6 +79,9 @@ class ErrorCode(Enum):
     UNSUPPORTED_MEDIA_TYPE = ErrorSpec(1032, 415, "Send the request body as application/json.")
     NOT_ACCEPTABLE = ErrorSpec(1033, 406, "This API only answers application/json.")
     REQUEST_TOO_LARGE = ErrorSpec(1034, 413, "The request body is larger than allowed; meta.max_bytes says how large.")
+    PAGE_TOO_DEEP = ErrorSpec(
+        1035, 400, "Page numbers reach the first 10,000 rows only; follow the `next` link (a `cursor`) beyond."
+    )
     INTERNAL_ERROR = ErrorSpec(1099, 500, "An unexpected error occurred; nothing was changed. Try again later.")
 
     @property
@@ -255,71 +257,6 @@ def ok(
     response = Response(data, status=status_code, headers=headers)
     response.message = message
     return response
-
-
-MAX_PAGE_SIZE = 100
-DEFAULT_PAGE_SIZE = 20
-
-
-class PagePagination(BasePagination):
-    """`?page=&limit=` pagination answering `{"results", "page", "limit", "total"}`; limit ≤ 100."""
-
-    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> list[Any]:
-        self.page = self._parse(request, "page", default=1, maximum=None)
-        self.limit = self._parse(request, "limit", default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
-        self.total = queryset.count()
-        start = (self.page - 1) * self.limit
-        if start >= self.total:
-            return []  # past the end; also keeps absurd pages from overflowing the database's OFFSET
-        return list(queryset[start : start + self.limit])
-
-    @staticmethod
-    def _parse(request: Any, name: str, *, default: int, maximum: int | None) -> int:
-        raw = request.query_params.get(name)
-        if raw in (None, ""):
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise drf_exceptions.ValidationError({name: ["Must be a whole number."]}) from None
-        if value < 1:
-            raise drf_exceptions.ValidationError({name: ["Must be at least 1."]})
-        if maximum is not None and value > maximum:
-            raise drf_exceptions.ValidationError({name: [f"Must be at most {maximum}."]})
-        return value
-
-    def get_paginated_response(self, data: list[Any]) -> Response:
-        return Response({"results": data, "page": self.page, "limit": self.limit, "total": self.total})
-
-    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "type": "object",
-            "required": ["results", "page", "limit", "total"],
-            "properties": {
-                "results": schema,
-                "page": {"type": "integer", "minimum": 1, "example": 1},
-                "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "example": DEFAULT_PAGE_SIZE},
-                "total": {"type": "integer", "minimum": 0, "example": 123},
-            },
-        }
-
-    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
-        return [
-            {
-                "name": "page",
-                "in": "query",
-                "required": False,
-                "description": "Page number, from 1.",
-                "schema": {"type": "integer", "minimum": 1},
-            },
-            {
-                "name": "limit",
-                "in": "query",
-                "required": False,
-                "description": f"Results per page (default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE}).",
-                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
-            },
-        ]
 
 
 class PlainMetadata(SimpleMetadata):

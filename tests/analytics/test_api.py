@@ -215,7 +215,8 @@ def test_admin_merchants_makes_the_same_queries_for_any_page_size(
             assert admin.get(f"{API}/admin/merchants/", {"limit": limit}).status_code == 200
         return len(captured)
 
-    assert queries(1) == queries(5)
+    # (a page that holds the whole list skips the count: both sizes here leave rows for a next page)
+    assert queries(1) == queries(3)
 
 
 def test_analytics_responses_are_envelopes(merchant_api: APIClient) -> None:

@@ -62,9 +62,10 @@ def ids(api: APIClient, query: str) -> list[str]:
         ("q=Zoe", ["eur_ok"]),
         ("q=inv_1", ["gbp_ok"]),
         ("q=4444", ["eur_ok"]),
-        ("sort=amount", ["eur_ok", "gbp_ok", "usd_declined", "inr_upi"]),
-        ("sort=-amount&limit=2", ["inr_upi", "usd_declined"]),
-        ("sort=-amount&limit=2&page=2", ["gbp_ok", "eur_ok"]),
+        ("sort=created", ["gbp_ok", "usd_declined", "eur_ok", "inr_upi"]),
+        ("sort=-created&limit=2", ["inr_upi", "eur_ok"]),
+        ("sort=-created&limit=2&page=2", ["usd_declined", "gbp_ok"]),
+        ("currency=EUR&sort=-amount", ["eur_ok"]),
     ],
 )
 def test_payment_filters_search_and_sort(merchant_api: APIClient, mixed: dict, query: str, expected: list[str]) -> None:
@@ -187,3 +188,82 @@ def test_dates_with_offsets_are_compared_in_utc(merchant_api: APIClient, mixed: 
 def test_events_filter_by_currency_is_not_offered(merchant_api: APIClient) -> None:
     # events span several currencies' objects; an unknown filter is ignored, never a 500
     assert merchant_api.get(f"{API}/events/?currency=AUD").status_code == 200
+
+
+def walk(api: APIClient, url: str) -> list[str]:
+    """Every id of a list, page 1 then its `next` links to the end."""
+    body = api.get(url).json()["data"]
+    seen = [row["id"] for row in body["results"]]
+    while body["next"]:
+        response = api.get(body["next"])
+        assert response.status_code == 200, response.json()
+        body = response.json()["data"]
+        assert body["page"] is None
+        seen += [row["id"] for row in body["results"]]
+    return seen
+
+
+@pytest.mark.parametrize("sort", ["", "created", "-created", "amount", "-amount"])
+def test_following_next_reads_every_payment_once_in_each_sort(merchant_api: APIClient, mixed: dict, sort: str) -> None:
+    for amount in (700, 2599, 120):  # GBP beside gbp_ok, one amount twice (ties go by id)
+        pay(merchant_api, create_order(merchant_api, amount, "GBP")["id"])
+    pay(merchant_api, create_order(merchant_api, 2599, "GBP")["id"])
+    everything = ids(merchant_api, f"limit=100&currency=GBP&sort={sort}")
+
+    assert walk(merchant_api, f"{PAYMENTS}?limit=2&currency=GBP&sort={sort}") == everything
+    assert len(everything) == 5
+    if sort.endswith("amount"):
+        amounts = [
+            p["amount"] for p in merchant_api.get(f"{PAYMENTS}?currency=GBP&sort={sort}").json()["data"]["results"]
+        ]
+        assert amounts == sorted(amounts, reverse=sort.startswith("-"))
+
+
+@pytest.mark.parametrize("path", ["payments/", "orders/", "refunds/", "payouts/"])
+def test_sorting_by_amount_without_a_currency_is_refused(merchant_api: APIClient, path: str) -> None:
+    refused = merchant_api.get(f"{API}/{path}?sort=-amount")
+
+    assert refused.status_code == 400
+    assert refused.json()["exception"]["code"] == 1008
+    assert "currency" in refused.json()["exception"]["meta"]["fields"]["sort"][0]
+    assert merchant_api.get(f"{API}/{path}?sort=-amount&currency=GBP").status_code == 200
+
+
+def test_cursor_keeps_the_filters_and_scope(merchant_api: APIClient, finance_api: APIClient, mixed: dict) -> None:
+    assert walk(merchant_api, f"{PAYMENTS}?limit=1&status=captured&sort=created") == [
+        mixed["gbp_ok"]["id"], mixed["eur_ok"]["id"], mixed["inr_upi"]["id"],
+    ]  # fmt: skip
+    assert mixed["theirs"]["id"] not in walk(merchant_api, f"{PAYMENTS}?limit=2")
+    assert mixed["theirs"]["id"] in walk(finance_api, f"{PAYMENTS}?limit=2")
+
+
+def test_orders_created_while_paging_are_neither_repeated_nor_skipped(merchant_api: APIClient) -> None:
+    made = [create_order(merchant_api, 1000 + n)["id"] for n in range(7)]
+    body = merchant_api.get(f"{API}/orders/?limit=3").json()["data"]
+    seen = [row["id"] for row in body["results"]]
+
+    while body["next"]:
+        create_order(merchant_api, 5000)  # a new order at the top of the newest-first list
+        body = merchant_api.get(body["next"]).json()["data"]
+        seen += [row["id"] for row in body["results"]]
+
+    assert seen == list(reversed(made))
+
+
+def test_previous_link_of_a_cursor_page_goes_back(merchant_api: APIClient, mixed: dict) -> None:
+    first = merchant_api.get(f"{PAYMENTS}?limit=2").json()["data"]
+    second = merchant_api.get(first["next"]).json()["data"]
+
+    back = merchant_api.get(second["previous"]).json()["data"]
+
+    assert [p["id"] for p in back["results"]] == [p["id"] for p in first["results"]]
+    assert back["previous"] is None and second["next"] is None
+
+
+def test_a_cursor_from_another_sort_is_400(merchant_api: APIClient, mixed: dict) -> None:
+    following = merchant_api.get(f"{PAYMENTS}?limit=1&sort=created").json()["data"]["next"]
+
+    response = merchant_api.get(following.replace("sort=created", "sort=-created"))
+
+    assert response.status_code == 400
+    assert "sort order" in response.json()["exception"]["meta"]["fields"]["cursor"][0]
