@@ -7,8 +7,9 @@ How they stay right:
   `refund_figures`), and again as SQL aggregates in `tally_rows`, which counts them from the rows
   themselves (the seeder, the migration and `rebuild` use it; tests check both agree);
 - the services call `record(obj)` with every event they write (every state change has one): it
-  inserts what the object's figures are now minus what they were when it was locked
-  (`snapshot`, called by `payments.locks`) or zero for a new object;
+  adds what the object's figures are now minus what they were when it was locked (`snapshot`,
+  called by `payments.locks`) or zero for a new object — inside a `batch` (every payment service
+  runs in one) the deltas of a change are added up and inserted when it ends, one row per key;
 - account deletion hides a merchant's orders and payments in bulk, without events:
   `forget_merchant` takes their figures back in one insert.
 """

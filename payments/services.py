@@ -1,12 +1,15 @@
 """Every state change of orders, payments, refunds and payouts.
 
 Rules that hold for each function here:
-- one transaction per change; the row locks are taken in one order —
-  order → payment → refund → balance — always through `payments.locks`;
+- one transaction per change (`change`); the row locks are taken in one order —
+  order → payment → refund → balance — always through `payments.locks` (the balance by the
+  ledger's UPDATE);
 - the transition is checked against `PAYMENT_TRANSITIONS` (an illegal one raises and writes nothing);
-- the change, its ledger entries and its `Event` are written together;
-- follow-up work (processing, refunds) is enqueued in the same transaction (an outbox);
-- nothing here sleeps or calls a provider while a lock is held (see `payment_process`).
+- the change, its ledger entries and its `Event`s are written together, the events, their
+  deliveries and the count deltas with one INSERT each at the end of the change;
+- follow-up work (processing, refunds) is enqueued in the same transaction (an outbox), or, with
+  the immediate task backend, finished in it on the rows it holds;
+- nothing here sleeps or calls a provider while a lock is held (see `_process`).
 """
 
 from __future__ import annotations
