@@ -24,7 +24,9 @@ import pstats
 import secrets
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -77,14 +79,9 @@ def _check(response, status: int) -> dict:  # noqa: ANN001 — the test client's
     return response.json()["data"]
 
 
-def _flow(client: Client, cpu: dict[str, float] | None = None) -> None:
-    def step(name: str, call):  # noqa: ANN001, ANN202
-        started = time.process_time()
-        response = call()
-        if cpu is not None:
-            cpu[name] += time.process_time() - started
-        return response
-
+def _flow(client: Client, step: Callable[[str, Callable[[], Any]], Any] | None = None) -> None:
+    """One flow; `step(name, call)` wraps each request (to time it or count its statements)."""
+    step = step or (lambda name, call: call())
     json = "application/json"
     order = _check(step("order", lambda: client.post(f"{API}/orders/", {"amount": 2599, "currency": "USD"}, json)), 201)
     body = {"order_id": order["id"], "method": "card", "card": CARD, "customer": CUSTOMER}
@@ -94,6 +91,16 @@ def _flow(client: Client, cpu: dict[str, float] | None = None) -> None:
     _check(step("fetch", lambda: client.get(f"{API}/payments/{payment['id']}/")), 200)
     refund = {"payment_id": payment["id"], "amount": 100}
     _check(step("refund", lambda: client.post(f"{API}/refunds/", refund, json)), 201)
+
+
+def _timed(cpu: dict[str, float]) -> Callable[[str, Callable[[], Any]], Any]:
+    def step(name: str, call: Callable[[], Any]) -> Any:
+        started = time.process_time()
+        response = call()
+        cpu[name] += time.process_time() - started
+        return response
+
+    return step
 
 
 def _postgres_cpu() -> float:
@@ -108,28 +115,18 @@ def _postgres_cpu() -> float:
 
 
 def _statements(client: Client) -> dict[str, int]:
+    """Statements per step of one flow, BEGIN and COMMIT aside (SQLite logs them, PostgreSQL not)."""
     counts = dict.fromkeys(STEPS, 0)
     with CaptureQueriesContext(connection) as queries:
-        marks: dict[str, tuple[int, int]] = {}
 
-        def mark(name: str, call):  # noqa: ANN001, ANN202
+        def step(name: str, call: Callable[[], Any]) -> Any:
             start = len(queries)
             response = call()
-            marks[name] = (start, len(queries))
+            sql = [q["sql"] for q in queries.captured_queries[start:]]
+            counts[name] = sum(text not in ("BEGIN", "BEGIN IMMEDIATE", "COMMIT") for text in sql)
             return response
 
-        json = "application/json"
-        order = _check(
-            mark("order", lambda: client.post(f"{API}/orders/", {"amount": 2599, "currency": "USD"}, json)), 201
-        )
-        body = {"order_id": order["id"], "method": "card", "card": CARD, "customer": CUSTOMER}
-        payment = _check(mark("pay", lambda: client.post(f"{API}/payments/", body, json)), 201)
-        _check(mark("fetch", lambda: client.get(f"{API}/payments/{payment['id']}/")), 200)
-        refund = {"payment_id": payment["id"], "amount": 100}
-        _check(mark("refund", lambda: client.post(f"{API}/refunds/", refund, json)), 201)
-        for name, (start, end) in marks.items():
-            sql = [q["sql"] for q in queries.captured_queries[start:end]]
-            counts[name] = sum(s not in ("BEGIN", "BEGIN IMMEDIATE", "COMMIT") for s in sql)
+        _flow(client, step)
     return counts
 
 
@@ -150,7 +147,7 @@ def main() -> int:
     cpu = dict.fromkeys(STEPS, 0.0)
     started, pg_started = time.process_time(), _postgres_cpu()
     for _ in range(args.flows):
-        _flow(client, cpu)
+        _flow(client, _timed(cpu))
     python_ms = (time.process_time() - started) / args.flows / len(STEPS) * 1000
     postgres_ms = (_postgres_cpu() - pg_started) / args.flows / len(STEPS) * 1000
 

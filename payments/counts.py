@@ -151,10 +151,7 @@ def _write(deltas: list[tuple[Key, dict[str, int]]]) -> None:
         for (merchant_id, day, currency), figures in totals.items()
         if any(figures.values())
     ]
-    if len(rows) == 1:
-        rows[0].save(force_insert=True)
-    elif rows:
-        DailyCount.objects.bulk_create(rows)
+    DailyCount.objects.bulk_create(rows)
 
 
 def forget_merchant(merchant: Any) -> None:

@@ -85,8 +85,4 @@ def post_entries(
             )
         )
         available += amount
-    if len(entries) == 1:
-        entries[0].save(force_insert=True)
-    else:
-        LedgerEntry.objects.bulk_create(entries)
-    return entries
+    return LedgerEntry.objects.bulk_create(entries)

@@ -409,19 +409,12 @@ def _new_attempt(
     )
 
 
-def _save_attempts(attempts: list[ProviderAttempt]) -> None:
-    if len(attempts) == 1:
-        attempts[0].save(force_insert=True)
-    elif attempts:
-        ProviderAttempt.objects.bulk_create(attempts)
-
-
 @change()
 def _record_attempts(payment_id: int, claim: str, attempts: list[ProviderAttempt]) -> bool:
     payment = locks.lock_payment(payment_id)
     if payment.status != PaymentStatus.PROCESSING or payment.processing_claim != claim:
         return False
-    _save_attempts(attempts)
+    ProviderAttempt.objects.bulk_create(attempts)
     return True
 
 
@@ -444,7 +437,7 @@ def _finish_inline(
     """Settle a processing run on the locked order and payment. `rule` names the risk rule that
     failed the payment or holds it. The run's last attempts are saved with the outcome, and every
     event it writes renders the attempts in hand."""
-    _save_attempts(attempts)
+    ProviderAttempt.objects.bulk_create(attempts)
     set_prefetched(payment, "attempts", earlier + attempts)
     payment.processing_claim = ""
     if failure:

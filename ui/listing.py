@@ -84,6 +84,11 @@ class ListForm(forms.Form):
 
 
 class PaymentListForm(ListForm):
+    # The filter bar's order (`components/_list_filters.html`); the console's merchant filter too.
+    field_order = [
+        "q", "merchant_id", "status", "currency", "method", "region", "provider",
+        "date_from", "date_to", "amount_min", "amount_max", "sort", "limit",
+    ]  # fmt: skip
     status = forms.ChoiceField(label="Status", required=False, choices=_choices("Any status", PaymentStatus.choices))
     method = forms.ChoiceField(label="Method", required=False, choices=_choices("Any method", Method.choices))
     region = forms.ChoiceField(label="Region", required=False, choices=_choices("Any region", Region.choices))

@@ -132,28 +132,20 @@ def _wants_delivery(event: Event) -> bool:
 
 
 def _write_events(events: list[Event]) -> None:
+    """The events, then the deliveries of those their merchants want: one INSERT each."""
     if not events:
         return
-    if len(events) == 1:
-        events[0].save(force_insert=True)
-    else:
-        Event.objects.bulk_create(events)
+    Event.objects.bulk_create(events)
     wanted = [event for event in events if _wants_delivery(event)]
-    if len(wanted) == 1:
-        delivery_create(event=wanted[0], merchant=wanted[0].merchant)
-    elif wanted:
+    if wanted:
         _deliveries_create(wanted)
 
 
-def _delivery_schedule() -> tuple[datetime, datetime, bool]:
-    """When a new delivery's first attempt is due, and whether its task can be queued now."""
+def _deliveries_create(events: list[Event]) -> None:
+    """Runs in the events' transaction; their sending is queued once it commits."""
     now = timezone.now()
     first_at = now + timedelta(seconds=settings.PAYGATE_WEBHOOK_RETRY_SCHEDULE[0])
-    return now, first_at, first_at <= now or _can_defer()
-
-
-def _deliveries_create(events: list[Event]) -> None:
-    now, first_at, queued = _delivery_schedule()
+    queued = first_at <= now or _can_defer()
     deliveries = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(
             merchant=event.merchant,
@@ -166,21 +158,6 @@ def _deliveries_create(events: list[Event]) -> None:
     )
     if queued:
         enqueue_deliveries_on_commit([delivery.pk for delivery in deliveries], first_at)
-
-
-def delivery_create(*, event: Event, merchant: Merchant) -> WebhookDelivery:
-    """Runs in the event's transaction; the task is queued once it commits."""
-    now, first_at, queued = _delivery_schedule()
-    delivery = WebhookDelivery.objects.create(
-        merchant=merchant,
-        event=event,
-        max_attempts=len(settings.PAYGATE_WEBHOOK_RETRY_SCHEDULE),
-        next_attempt_at=first_at,
-        queued_at=now if queued else None,
-    )
-    if queued:
-        enqueue_deliveries_on_commit([delivery.pk], first_at)
-    return delivery
 
 
 # --- queueing: one task per committed transaction -----------------------------------------------

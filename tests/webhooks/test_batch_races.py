@@ -3,14 +3,12 @@ thread with its own connection, as several worker processes would."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
-from django.db import close_old_connections, connection
 
 from merchants.models import Merchant
+from tests.concurrency.test_races import race
 from tests.webhooks.conftest import Receiver, emit, hook_to
 from webhooks import services
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
@@ -23,30 +21,6 @@ def database_tasks(settings) -> None:
     # Committed events queue their task in the database instead of sending at once: the threads
     # below do the sending.
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-
-
-def race(n: int, work: Callable[[int], object]) -> list[object]:
-    """Start n threads at the same instant; return what each returned or raised."""
-    barrier = threading.Barrier(n)
-    results: list[object] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 — the outcome is what the test inspects
-            results[i] = exc
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 def test_racing_batch_claims_take_disjoint_deliveries(merchant: Merchant, threaded_receiver: Receiver) -> None:
