@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from rest_framework.test import APIClient
 
 from checkout.signature import verify_checkout_signature
@@ -158,6 +159,7 @@ def test_processing_payment_has_no_signature(api: APIClient, order: Order) -> No
     assert (data["outcome"], data["signature"], data["retryable"]) == ("processing", None, False)
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_payments_are_rate_limited_per_ip(api: APIClient, order: Order, settings) -> None:
     settings.RATELIMIT_CHECKOUT_PAY = "2/m"
     body = card_body(order.public_id, "4000000000000002")
@@ -171,6 +173,7 @@ def test_payments_are_rate_limited_per_ip(api: APIClient, order: Order, settings
     assert response.json()["exception"]["code"] == 1005
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_reads_are_rate_limited_per_ip(api: APIClient, order: Order, settings) -> None:
     settings.RATELIMIT_CHECKOUT_READ = "1/m"
     assert api.get(f"{CHECKOUT}/orders/{order.public_id}/").status_code == 200

@@ -169,6 +169,7 @@ def test_demo_shop_creates_the_order_and_verifies_the_signature(client: Client, 
     assert Order.objects.get(public_id=order_id).amount == 1250
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_page_posts_are_rate_limited_per_ip(client: Client, order: Order, settings) -> None:
     settings.RATELIMIT_CHECKOUT_PAY = "1/m"
     client.post(f"/checkout/{order.public_id}/", CARD_FORM | {"number": "4000 0000 0000 0002"})

@@ -119,6 +119,7 @@ def test_login_with_bad_credentials_is_401(api: APIClient, merchant: Merchant, e
     assert settings.REFRESH_COOKIE_NAME not in response.cookies
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_sixth_login_attempt_in_a_minute_is_rate_limited(api: APIClient, merchant: Merchant) -> None:
     for _ in range(5):
         assert (

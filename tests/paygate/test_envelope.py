@@ -75,6 +75,7 @@ def test_unauthenticated_is_401_and_wrong_role_is_403(api: APIClient, finance_ap
     assert_error(finance_api.post(f"{API}/me/api-keys/rotate/"), 403, 1004)
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_rate_limit_is_429_with_retry_after(api: APIClient, settings) -> None:
     settings.RATELIMIT_LOGIN = "1/m"
     api.post(f"{API}/auth/token/", {"email": "a@b.example", "password": "x"}, format="json")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -185,6 +186,7 @@ def test_an_unavailable_link_raises_its_error_code(merchant: Merchant) -> None:
         raise AssertionError("a deactivated link made an order")
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_payment_link_visits_are_rate_limited_per_ip(merchant_api: APIClient, client: Client, settings) -> None:
     settings.RATELIMIT_CHECKOUT_PAY = "1/m"
     link = create_link(merchant_api, amount=100, currency="GBP")

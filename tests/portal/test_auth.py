@@ -27,6 +27,7 @@ def test_wrong_password_shows_the_error_on_the_form(client: Client, merchant: Me
     assert b"Please enter a correct email and password" in response.content
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_portal_login_is_rate_limited(client: Client, merchant: Merchant) -> None:
     for _ in range(5):
         client.post(LOGIN, {"username": "owner@shop.example", "password": "wrong"})
@@ -46,6 +47,7 @@ def test_logout_ends_the_session(client: Client, merchant: Merchant) -> None:
     assert not response.context["user"].is_authenticated
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_admin_login_is_rate_limited(client: Client, admin_user) -> None:
     for _ in range(5):
         client.post("/admin/login/", {"username": "admin@ops.example", "password": "wrong"})

@@ -179,9 +179,10 @@ def test_a_worker_killed_mid_delivery_loses_nothing(
 
     done = wait_for(swept_and_done, timeout=60, interval=0.5)
 
-    # then: every event arrived. The attempts the killed worker held (the one cut off, and any
-    # others of its claim sent concurrently but not yet recorded) were logged as abandoned and
-    # made again: those arrived twice at most, every other event exactly once.
+    # then: every event arrived. The attempts whose claim was taken back (the killed worker's: the
+    # one cut off and any others of its claim not yet recorded; on a slow machine also any that
+    # outlived the test's 3 s claim) were logged as abandoned and made again: those arrived twice
+    # at most, every other event exactly once.
     assert done, workers.output()
     seen = Counter(receiver.ids)
     assert set(seen) == {e.public_id for e in events}
@@ -192,7 +193,6 @@ def test_a_worker_killed_mid_delivery_loses_nothing(
     }
     abandoned = {event_id for event_id, log in logs.items() if log == [(1, services.ABANDONED), (2, "")]}
     assert killed_id in abandoned
-    assert len(abandoned) <= 4  # one claim's worth: PAYGATE_WEBHOOK_CONCURRENCY_PER_RECEIVER rounds of 1
     assert all(logs[event_id] == [(1, "")] for event_id in set(logs) - abandoned), logs
     assert all(seen[event_id] == 1 for event_id in set(seen) - abandoned)
     assert all(seen[event_id] <= 2 for event_id in abandoned)
