@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Subquery
 
+from paygate.lib.compiled import Param, compiled
 from paygate.lib.ids import PublicIdField, unique_public_id
 from paygate.lib.models import TimeStampedModel
 from paygate.lib.softdelete import SoftDeleteManager, SoftDeleteModel, SoftDeleteQuerySet
@@ -135,13 +137,31 @@ class ScopedQuerySet(SoftDeleteQuerySet):
     def visible_to(self, user: Any) -> ScopedQuerySet:
         if not user.is_authenticated:
             return self.none()
-        if user.is_operator:
-            return self
+        return self if user.is_operator else self.owned_by(user.pk)
+
+    def owned_by(self, user_id: Any) -> ScopedQuerySet:
+        """The rows of the merchant whose user is `user_id` (or a compiled query's `Param`)."""
         # `merchant_id = (SELECT id … WHERE user_id = …)`, computed once per query, rather than a
         # join to merchants: PostgreSQL then scans the merchant's rows in parallel, from the
         # (merchant, …) indexes alone.
-        own = Merchant._base_manager.filter(user=user).values("pk")[:1]
+        own = Merchant._base_manager.filter(user_id=user_id).values("pk")[:1]
         return self.filter(merchant_id=Subquery(own))
+
+
+class ScopedLookup[M: models.Model]:
+    """`queryset.visible_to(user).filter(public_id=…)`, compiled (paygate.lib.compiled) once for
+    operators and once for merchants: the hot look-ups by id of the API."""
+
+    def __init__(self, build: Callable[[], ScopedQuerySet]) -> None:
+        self._every = compiled(lambda: build().filter(public_id=Param("public_id")))
+        self._own = compiled(lambda: build().owned_by(Param("user_id")).filter(public_id=Param("public_id")))
+
+    def first(self, user: Any, public_id: str) -> M | None:
+        if not user.is_authenticated:
+            return None
+        if user.is_operator:
+            return self._every.first(public_id=public_id)
+        return self._own.first(user_id=user.pk, public_id=public_id)
 
 
 class ScopedManager(SoftDeleteManager.from_queryset(ScopedQuerySet)):

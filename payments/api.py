@@ -108,8 +108,7 @@ class PaymentViewSet(ScopedViewSet, mixins.ListModelMixin):
     }
 
     def scoped_queryset(self, user: Any) -> QuerySet[Payment]:
-        # A retrieve serializes what get_object loaded: the payment is read once, not twice.
-        return selectors.payment_detail(user=user) if self.action == "retrieve" else selectors.payment_list(user=user)
+        return selectors.payment_list(user=user)
 
     @extend_schema(
         tags=["payments"],
@@ -117,7 +116,7 @@ class PaymentViewSet(ScopedViewSet, mixins.ListModelMixin):
         responses={200: s.PaymentDetailOutput},
     )
     def retrieve(self, request: Request, id: str) -> Response:
-        return Response(render(s.PaymentDetailOutput, self.get_object()))
+        return Response(render(s.PaymentDetailOutput, selectors.payment_detail_get(user=request.user, payment_id=id)))
 
     @extend_schema(
         tags=["payments"], summary="Pay an order (card or UPI)", request=s.PaymentCreateInput,
@@ -130,8 +129,7 @@ class PaymentViewSet(ScopedViewSet, mixins.ListModelMixin):
             data = s.PaymentCreateInput(data=request.data)
             data.is_valid(raise_exception=True)
             v = data.validated_data
-            # Only its id: the service locks and reads the order itself.
-            order = get_object_or_404(Order.objects.visible_to(request.user).only("id"), public_id=v["order_id"])
+            order = selectors.order_ref(user=request.user, order_id=v["order_id"])
             card = v.get("card")
             payment = services.payment_create(
                 order=order,
@@ -251,8 +249,7 @@ class RefundViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
             data = s.RefundCreateInput(data=request.data)
             data.is_valid(raise_exception=True)
             v = data.validated_data
-            # Only its id: the service locks and reads the payment itself.
-            payment = get_object_or_404(Payment.objects.visible_to(request.user).only("id"), public_id=v["payment_id"])
+            payment = selectors.payment_ref(user=request.user, payment_id=v["payment_id"])
             refund = services.refund_create(
                 payment=payment, amount=v.get("amount"), reason=v["reason"], actor=request.user
             )

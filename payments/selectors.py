@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet, Sum, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet, Sum
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from rest_framework.exceptions import ValidationError
 
-from merchants.models import Merchant, Role, ScopedQuerySet, User
+from merchants.models import Merchant, Role, ScopedLookup, ScopedQuerySet, User
+from paygate.lib.compiled import Param, compiled
+from paygate.lib.models import set_prefetched
 from payments.models import (
     Balance,
     LedgerEntry,
@@ -34,6 +37,20 @@ from webhooks.models import Event
 
 def order_list(*, user: User) -> QuerySet[Order]:
     return Order.objects.select_related("merchant").visible_to(user)
+
+
+_order_refs = ScopedLookup[Order](lambda: Order.objects.only("id"))
+
+
+def order_ref(*, user: User, order_id: str) -> Order:
+    """An order `user` may see, with only its id loaded (the service locks and reads it), or 404."""
+    return _found(_order_refs.first(user, order_id))
+
+
+def _found(obj: Any) -> Any:
+    if obj is None:
+        raise Http404
+    return obj
 
 
 def order_payments(*, order: Order) -> QuerySet[Payment]:
@@ -97,9 +114,40 @@ def payment_with_details(*, payment: Payment) -> Payment:
     return _payment_details().get(pk=payment.pk)
 
 
+_payment_refs = ScopedLookup[Payment](lambda: Payment.objects.only("id"))
+
+
+def payment_ref(*, user: User, payment_id: str) -> Payment:
+    """A payment `user` may see, with only its id loaded (the service locks and reads it), or 404."""
+    return _found(_payment_refs.first(user, payment_id))
+
+
+# The API's payment detail, `payment_detail` by id, compiled (paygate.lib.compiled): the payment,
+# then its attempts, refunds and timeline, one query each.
+_visible_payments = ScopedLookup[Payment](
+    lambda: Payment.objects.select_related("order", "merchant").only(
+        *(field.name for field in Payment._meta.concrete_fields), *PAYMENT_RELATED_FIELDS
+    )
+)
+_attempts_of = compiled(lambda: ProviderAttempt.objects.filter(payment_id=Param("payment_id")).order_by("sequence"))
+_refunds_of = compiled(lambda: Refund.objects.filter(payment_id=Param("payment_id")))
+_timeline_of = compiled(lambda: _timeline().filter(payment_id=Param("payment_id")))
+
+
+def payment_detail_get(*, user: User, payment_id: str) -> Payment:
+    """One payment as `payment_detail` reads it (attempts, refunds, timeline), or 404."""
+    payment = _found(_visible_payments.first(user, payment_id))
+    set_prefetched(payment, "attempts", _attempts_of.all(payment_id=payment.pk))
+    refunds = _refunds_of.all(payment_id=payment.pk)
+    for refund in refunds:
+        refund.payment = payment
+    set_prefetched(payment, "refunds", refunds)
+    return payment_with_timeline(payment=payment)
+
+
 def payment_with_timeline(*, payment: Payment) -> Payment:
     """A payment a service has just written, with its attempts and refunds in hand: adds its events."""
-    prefetch_related_objects([payment], Prefetch("events", queryset=_timeline()))
+    set_prefetched(payment, "events", _timeline_of.all(payment_id=payment.pk))
     return payment
 
 
