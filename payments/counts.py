@@ -27,6 +27,7 @@ from django.db import models, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
+from paygate.lib.compiled import insert
 from payments.models import DailyCount, Order, Payment, PaymentStatus, Refund, RefundStatus
 
 # Counts of rows, and amounts in minor units of the row's currency (never added across currencies).
@@ -151,7 +152,7 @@ def _write(deltas: list[tuple[Key, dict[str, int]]]) -> None:
         for (merchant_id, day, currency), figures in totals.items()
         if any(figures.values())
     ]
-    DailyCount.objects.bulk_create(rows)
+    insert(rows)
 
 
 def forget_merchant(merchant: Any) -> None:

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from merchants.models import Merchant
+from paygate.lib.compiled import insert
 from payments.models import Balance, LedgerEntry, Payment, Payout, Refund
 
 
@@ -85,4 +86,4 @@ def post_entries(
             )
         )
         available += amount
-    return LedgerEntry.objects.bulk_create(entries)
+    return insert(entries)

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from merchants.models import Merchant, User
 from paygate.lib.api import ApiError, ErrorCode
+from paygate.lib.compiled import insert, update
 from paygate.lib.models import set_prefetched
 from paygate.lib.money import check_amount
 from paygate.lib.serializers import render
@@ -119,7 +120,7 @@ def _payment_transition(
     for name, value in changes.items():
         setattr(payment, name, value)
     if save:
-        payment.save(update_fields=STATE_FIELDS)
+        update(payment, STATE_FIELDS)
     _payment_event(payment, event, actor)
 
 
@@ -174,10 +175,11 @@ def order_create(
     actor: User | None = None,
 ) -> Order:
     check_amount(amount, currency)
-    order = Order.objects.create(
+    order = Order(
         merchant=merchant, amount=amount, currency=currency, receipt=receipt, notes=notes or {},
         product=product, payment_link=payment_link,
     )  # fmt: skip
+    insert([order])
     _order_event(order, "order.created", actor)
     return order
 
@@ -305,7 +307,7 @@ def payment_create(
         payment.card_exp_year = card.exp_year
         payment.card_fingerprint = card_fingerprint(card.number)
     _claim(payment)
-    payment.save(force_insert=True)
+    insert([payment])
     set_prefetched(payment, "attempts", [])
     set_prefetched(payment, "refunds", [])
     # The `payment.created` event shows the payment as it was created, before processing began.
@@ -314,7 +316,7 @@ def payment_create(
     payment.status = PaymentStatus.PROCESSING
     order.attempts += 1
     order.status = OrderStatus.ATTEMPTED
-    order.save(update_fields=["attempts", "status", "updated_at"])
+    update(order, ["attempts", "status", "updated_at"])
     _start_processing(order, payment)
     return payment
 
@@ -414,7 +416,7 @@ def _record_attempts(payment_id: int, claim: str, attempts: list[ProviderAttempt
     payment = locks.lock_payment(payment_id)
     if payment.status != PaymentStatus.PROCESSING or payment.processing_claim != claim:
         return False
-    ProviderAttempt.objects.bulk_create(attempts)
+    insert(attempts)
     return True
 
 
@@ -437,7 +439,7 @@ def _finish_inline(
     """Settle a processing run on the locked order and payment. `rule` names the risk rule that
     failed the payment or holds it. The run's last attempts are saved with the outcome, and every
     event it writes renders the attempts in hand."""
-    ProviderAttempt.objects.bulk_create(attempts)
+    insert(attempts)
     set_prefetched(payment, "attempts", earlier + attempts)
     payment.processing_claim = ""
     if failure:
@@ -494,7 +496,7 @@ def _capture(order: Order, payment: Payment, amount: int, actor: User | None = N
     payment.amount_captured = amount
     payment.fee = fee
     payment.captured_at = timezone.now()
-    payment.save(update_fields=STATE_FIELDS)
+    update(payment, STATE_FIELDS)
     moves = [(LedgerEntryType.CAPTURE, amount)] + ([(LedgerEntryType.FEE, -fee)] if fee else [])
     post_entries(
         merchant_id=payment.merchant_id, currency=payment.currency, moves=moves, reference=payment.public_id,
@@ -504,7 +506,7 @@ def _capture(order: Order, payment: Payment, amount: int, actor: User | None = N
     order.amount_paid += amount
     if order.amount_paid >= order.amount:
         order.status = OrderStatus.PAID
-    order.save(update_fields=["amount_paid", "status", "updated_at"])
+    update(order, ["amount_paid", "status", "updated_at"])
     if order.status == OrderStatus.PAID:
         _order_event(order, "order.paid", actor)
         if (link := order.payment_link) is not None:
@@ -563,7 +565,7 @@ def payment_retry(*, payment: Payment, actor: User | None = None) -> Payment:
     payment.failure_reason = ""
     payment.failed_at = None
     _claim(payment)
-    payment.save(update_fields=STATE_FIELDS)
+    update(payment, STATE_FIELDS)
     _payment_event(payment, "payment.retried", actor)
     _start_processing(payment.order, payment)
     return payment
@@ -718,9 +720,8 @@ def refund_create(
             error=ErrorCode.REFUND_EXCEEDS_CAPTURED,
             meta={"refundable": remaining, "requested": amount},
         )
-    refund = Refund.objects.create(
-        merchant=payment.merchant, payment=payment, amount=amount, currency=payment.currency, reason=reason
-    )
+    refund = Refund(merchant=payment.merchant, payment=payment, amount=amount, currency=payment.currency, reason=reason)
+    insert([refund])
     _refund_event(refund, "refund.created", actor)
     if _runs_inline():
         _settle(payment, refund, _ask_provider(refund, payment, simulate_latency=False))
@@ -760,7 +761,7 @@ def _settle(payment: Payment, refund: Refund, outcome: Outcome) -> None:
     if not outcome.success:
         refund.status = RefundStatus.FAILED
         refund.failure_reason = outcome.error_code
-        refund.save(update_fields=["status", "failure_reason", "processed_at", "updated_at"])
+        update(refund, ["status", "failure_reason", "processed_at", "updated_at"])
         _refund_event(refund, "refund.failed")
         return
     target = (
@@ -770,10 +771,10 @@ def _settle(payment: Payment, refund: Refund, outcome: Outcome) -> None:
     )
     _check_transition(payment, target, "refund")
     refund.status = RefundStatus.PROCESSED
-    refund.save(update_fields=["status", "processed_at", "updated_at"])
+    update(refund, ["status", "processed_at", "updated_at"])
     payment.amount_refunded += refund.amount
     payment.status = target
-    payment.save(update_fields=STATE_FIELDS)
+    update(payment, STATE_FIELDS)
     post_entries(
         merchant_id=payment.merchant_id, currency=payment.currency, moves=[(LedgerEntryType.REFUND, -refund.amount)],
         reference=refund.public_id, payment=payment, refund=refund,

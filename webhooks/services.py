@@ -40,6 +40,7 @@ from django.utils import timezone
 from merchants.keys import new_webhook_secret
 from merchants.models import Merchant
 from paygate.lib.api import ApiError, ErrorCode
+from paygate.lib.compiled import insert
 from webhooks import signing, transport
 from webhooks.debugger import diagnose
 from webhooks.events import TEST_EVENT_TYPE, wants_event
@@ -135,7 +136,7 @@ def _write_events(events: list[Event]) -> None:
     """The events, then the deliveries of those their merchants want: one INSERT each."""
     if not events:
         return
-    Event.objects.bulk_create(events)
+    insert(events)
     wanted = [event for event in events if _wants_delivery(event)]
     if wanted:
         _deliveries_create(wanted)
@@ -146,15 +147,17 @@ def _deliveries_create(events: list[Event]) -> None:
     now = timezone.now()
     first_at = now + timedelta(seconds=settings.PAYGATE_WEBHOOK_RETRY_SCHEDULE[0])
     queued = first_at <= now or _can_defer()
-    deliveries = WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(
-            merchant=event.merchant,
-            event=event,
-            max_attempts=len(settings.PAYGATE_WEBHOOK_RETRY_SCHEDULE),
-            next_attempt_at=first_at,
-            queued_at=now if queued else None,
-        )
-        for event in events
+    deliveries = insert(
+        [
+            WebhookDelivery(
+                merchant=event.merchant,
+                event=event,
+                max_attempts=len(settings.PAYGATE_WEBHOOK_RETRY_SCHEDULE),
+                next_attempt_at=first_at,
+                queued_at=now if queued else None,
+            )
+            for event in events
+        ]
     )
     if queued:
         enqueue_deliveries_on_commit([delivery.pk for delivery in deliveries], first_at)

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections, models
+from django.db import DatabaseError, connections, models
 from django.db.models.expressions import Expression
 from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
@@ -140,3 +140,75 @@ class compiled[M: models.Model]:  # noqa: N801 — reads as a function wrapping 
         if not rows:
             raise plan.model.DoesNotExist(f"{plan.model._meta.object_name} matching query does not exist.")  # type: ignore[attr-defined]
         return rows[0]
+
+
+# --- writes -----------------------------------------------------------------------------------------
+#
+# `insert` and `update` are `bulk_create` and `save(update_fields=…)` for the hot path's rows, with
+# each statement's SQL built once per model, columns and row count. Fields' `pre_save` (auto_now …)
+# and `get_db_prep_save` prepare the values as the ORM does; Django's save signals are not sent
+# (PayGate's models have no receivers), and values must be plain (no expressions).
+
+
+_sql_cache: dict[tuple[Any, ...], tuple[str, list[Any]]] = {}
+
+
+def _insert_sql(model: type[models.Model], fields: list[Any], rows: int, using: str) -> tuple[str, list[Any]]:
+    key = ("insert", model, rows, using)
+    cached = _sql_cache.get(key)
+    if cached is None:
+        connection = connections[using]
+        qn = connection.ops.quote_name
+        returning = list(model._meta.db_returning_fields)
+        table, columns = qn(model._meta.db_table), ", ".join(qn(f.column) for f in fields)
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        values, returned = ", ".join([row] * rows), ", ".join(qn(f.column) for f in returning)
+        sql = f"INSERT INTO {table} ({columns}) VALUES {values} RETURNING {returned}"  # noqa: S608 — quoted names
+        cached = _sql_cache[key] = (sql, returning)
+    return cached
+
+
+def insert[T: models.Model](objs: list[T], using: str = "default") -> list[T]:
+    """INSERT the new rows in one statement and set their primary keys (`bulk_create`, compiled)."""
+    if not objs:
+        return objs
+    model = type(objs[0])
+    connection = connections[using]
+    if not connection.features.can_return_rows_from_bulk_insert or any(obj.pk is not None for obj in objs):
+        return model._default_manager.db_manager(using).bulk_create(objs)
+    fields = [f for f in model._meta.concrete_fields if not f.generated and not (f.primary_key and f.auto_created)]
+    sql, returning = _insert_sql(model, fields, len(objs), using)
+    params = []
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="insert")
+        params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for obj, row in zip(objs, rows, strict=True):
+        for field, value in zip(returning, row, strict=True):
+            setattr(obj, field.attname, value)
+        obj._state.adding, obj._state.db = False, using
+    return objs
+
+
+def update(obj: models.Model, fields: list[str] | tuple[str, ...], using: str = "default") -> None:
+    """UPDATE the row's `fields` (`save(update_fields=fields)`, compiled); the row must exist."""
+    model, connection = type(obj), connections[using]
+    key = ("update", model, tuple(fields), using)
+    cached = _sql_cache.get(key)
+    if cached is None:
+        qn = connection.ops.quote_name
+        targets = [model._meta.get_field(name) for name in fields]
+        columns = ", ".join(f"{qn(f.column)} = %s" for f in targets)
+        table, pk = qn(model._meta.db_table), qn(model._meta.pk.column)
+        sql = f"UPDATE {table} SET {columns} WHERE {pk} = %s"  # noqa: S608 — quoted names
+        cached = _sql_cache[key] = (sql, targets)
+    sql, targets = cached
+    obj._prepare_related_fields_for_save(operation_name="update")
+    params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in targets]
+    params.append(obj.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.rowcount != 1:
+            raise DatabaseError(f"{model.__name__} {obj.pk}: the update matched {cursor.rowcount} rows, not 1.")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from merchants.models import Merchant, ScopedLookup, User
-from paygate.lib.compiled import Param, compiled
+from paygate.lib.compiled import Param, compiled, insert, update
 from payments.models import Order, Payment
 from tests.payments.conftest import card_body, create_order
 
@@ -102,3 +102,29 @@ def test_a_scoped_lookup_shows_operators_everything_and_a_merchant_only_its_own(
     for operator in (admin_user, finance_user):
         assert {orders.first(operator, o.public_id).pk for o in (mine, theirs)} == {mine.pk, theirs.pk}
     assert orders.first(AnonymousUser(), mine.public_id) is None
+
+
+def test_insert_writes_every_row_in_one_statement_as_bulk_create_would(merchant: Merchant) -> None:
+    orders = [
+        Order(merchant=merchant, amount=100 * n, currency="USD", receipt=f"r{n}", notes={"n": n}) for n in (1, 2, 3)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        assert insert(orders) is orders
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["INSERT"]
+    for order in orders:
+        assert order.pk is not None and not order._state.adding and order.created_at is not None
+        assert _values(Order.objects.get(pk=order.pk)) == _values(order)  # notes (JSON) and dates included
+    assert insert([]) == []
+
+
+def test_update_writes_the_named_columns_only_and_needs_the_row(merchant: Merchant) -> None:
+    order = insert([Order(merchant=merchant, amount=100, currency="USD")])[0]
+    before = order.updated_at
+    order.status, order.attempts, order.amount = "attempted", 2, 999  # amount is not among the fields
+    update(order, ["status", "attempts", "updated_at"])
+    stored = Order.objects.get(pk=order.pk)
+    assert (stored.status, stored.attempts, stored.amount) == ("attempted", 2, 100)
+    assert stored.updated_at > before
+    Order.objects.filter(pk=order.pk).delete()
+    with pytest.raises(DatabaseError, match="matched 0 rows"):
+        update(order, ["status"])
