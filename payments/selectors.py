@@ -66,12 +66,14 @@ def order_payments(*, order: Order) -> QuerySet[Payment]:
 PAYMENT_RELATED_FIELDS = ("order__public_id", "order__receipt", "merchant__public_id", "merchant__business_name")
 
 
-def _payments() -> ScopedQuerySet:
-    return (
-        Payment.objects.select_related("order", "merchant")
-        .only(*(field.name for field in Payment._meta.concrete_fields), *PAYMENT_RELATED_FIELDS)
-        .prefetch_related(Prefetch("attempts", queryset=ProviderAttempt.objects.order_by("sequence")))
+def _payment_rows() -> ScopedQuerySet:
+    return Payment.objects.select_related("order", "merchant").only(
+        *(field.name for field in Payment._meta.concrete_fields), *PAYMENT_RELATED_FIELDS
     )
+
+
+def _payments() -> ScopedQuerySet:
+    return _payment_rows().prefetch_related(Prefetch("attempts", queryset=ProviderAttempt.objects.order_by("sequence")))
 
 
 def _payment_details() -> ScopedQuerySet:
@@ -124,11 +126,7 @@ def payment_ref(*, user: User, payment_id: str) -> Payment:
 
 # The API's payment detail, `payment_detail` by id, compiled (paygate.lib.compiled): the payment,
 # then its attempts, refunds and timeline, one query each.
-_visible_payments = ScopedLookup[Payment](
-    lambda: Payment.objects.select_related("order", "merchant").only(
-        *(field.name for field in Payment._meta.concrete_fields), *PAYMENT_RELATED_FIELDS
-    )
-)
+_visible_payments = ScopedLookup[Payment](_payment_rows)
 _attempts_of = compiled(lambda: ProviderAttempt.objects.filter(payment_id=Param("payment_id")).order_by("sequence"))
 _refunds_of = compiled(lambda: Refund.objects.filter(payment_id=Param("payment_id")))
 _timeline_of = compiled(lambda: _timeline().filter(payment_id=Param("payment_id")))
