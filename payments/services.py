@@ -24,13 +24,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
 from django.tasks.backends.immediate import ImmediateBackend
 from django.utils import timezone
 
 from merchants.models import Merchant, User
 from paygate.lib.api import ApiError, ErrorCode
-from paygate.lib.compiled import insert, update
+from paygate.lib.compiled import Param, compiled, insert, update
 from paygate.lib.models import set_prefetched
 from paygate.lib.money import check_amount
 from paygate.lib.serializers import render
@@ -130,7 +129,13 @@ def _payment_transition(
 # Every state change writes its event, and with it what the change did to the daily counts.
 
 
+# A payment's snapshot shows its attempts; a change that has not got them in hand reads them here.
+_attempts_of = compiled(lambda: ProviderAttempt.objects.filter(payment_id=Param("payment_id")).order_by("sequence"))
+
+
 def _payment_event(payment: Payment, type: str, actor: User | None = None) -> None:
+    if "attempts" not in getattr(payment, "_prefetched_objects_cache", {}):
+        set_prefetched(payment, "attempts", _attempts_of.all(payment_id=payment.pk))
     counts.record(payment)
     event_record(
         merchant=payment.merchant,
@@ -681,12 +686,14 @@ def provider_update(
 # --- refunds ------------------------------------------------------------------------------------
 
 
+_refunds_of = compiled(lambda: Refund.objects.filter(payment_id=Param("payment_id")).only("amount", "status"))
+
+
 def refundable_amount(payment: Payment) -> int:
     """Captured amount minus every refund that is pending or processed (call with the row locked)."""
-    reserved = payment.refunds.filter(status__in=[RefundStatus.PENDING, RefundStatus.PROCESSED]).aggregate(
-        total=Sum("amount")
-    )["total"]
-    return payment.amount_captured - (reserved or 0)
+    refunds = _refunds_of.all(payment_id=payment.pk)
+    reserved = sum(r.amount for r in refunds if r.status in (RefundStatus.PENDING, RefundStatus.PROCESSED))
+    return payment.amount_captured - reserved
 
 
 def _enqueue_refund(refund: Refund) -> None:
