@@ -132,10 +132,15 @@ _refunds_of = compiled(lambda: Refund.objects.filter(payment_id=Param("payment_i
 _timeline_of = compiled(lambda: _timeline().filter(payment_id=Param("payment_id")))
 
 
+def payment_attempts(*, payment_id: int) -> list[ProviderAttempt]:
+    """A payment's provider attempts, in order."""
+    return _attempts_of.all(payment_id=payment_id)
+
+
 def payment_detail_get(*, user: User, payment_id: str) -> Payment:
     """One payment as `payment_detail` reads it (attempts, refunds, timeline), or 404."""
     payment = _found(_visible_payments.first(user, payment_id))
-    set_prefetched(payment, "attempts", _attempts_of.all(payment_id=payment.pk))
+    set_prefetched(payment, "attempts", payment_attempts(payment_id=payment.pk))
     refunds = _refunds_of.all(payment_id=payment.pk)
     for refund in refunds:
         refund.payment = payment

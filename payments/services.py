@@ -62,6 +62,7 @@ from payments.models import (
 from payments.providers import Outcome, rng_for, simulate_attempt, simulate_refund, sleep_latency
 from payments.risk import assess
 from payments.routing import forget_stats, provider_profile, rank_providers
+from payments.selectors import payment_attempts
 from payments.serializers import OrderOutput, PaymentOutput, PayoutOutput, RefundOutput
 from webhooks.services import event_batch, event_record
 
@@ -129,13 +130,10 @@ def _payment_transition(
 # Every state change writes its event, and with it what the change did to the daily counts.
 
 
-# A payment's snapshot shows its attempts; a change that has not got them in hand reads them here.
-_attempts_of = compiled(lambda: ProviderAttempt.objects.filter(payment_id=Param("payment_id")).order_by("sequence"))
-
-
 def _payment_event(payment: Payment, type: str, actor: User | None = None) -> None:
+    # Its snapshot shows its attempts: a change that has not got them in hand reads them here.
     if "attempts" not in getattr(payment, "_prefetched_objects_cache", {}):
-        set_prefetched(payment, "attempts", _attempts_of.all(payment_id=payment.pk))
+        set_prefetched(payment, "attempts", payment_attempts(payment_id=payment.pk))
     counts.record(payment)
     event_record(
         merchant=payment.merchant,
