@@ -37,7 +37,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate, TruncHour
 
-from merchants.models import Merchant, Role, User
+from merchants.models import Merchant, Role, ScopedQuerySet, User
 from paygate.lib.api import ApiError, ErrorCode
 from payments.counts import (
     AMOUNTS,
@@ -157,7 +157,7 @@ def _in_period(queryset: QuerySet, scope: StatsScope, field: str = "created_at")
     return queryset
 
 
-def _scoped(queryset: QuerySet, scope: StatsScope, *, currency: bool = True) -> QuerySet:
+def _scoped(queryset: ScopedQuerySet, scope: StatsScope, *, currency: bool = True) -> QuerySet:
     queryset = queryset.visible_to(scope.viewer)
     if scope.merchant is not None:
         queryset = queryset.filter(merchant=scope.merchant)
@@ -216,6 +216,7 @@ def percentile_from_counts(counts: list[tuple[int, int]], fraction: float) -> fl
             high = value
             break
         seen += count
+    assert low is not None and high is not None  # both indexes are below the total
     return float(low + (position - low_index) * (high - low))
 
 
@@ -298,8 +299,8 @@ def attempt_latency_by_provider(*, scope: StatsScope) -> list[dict[str, Any]]:
                 "provider": provider,
                 "attempts": attempts,
                 "avg_ms": round(total_ms / attempts, 1),
-                "p50_ms": round(percentile_from_counts(counts, 0.5), 1),
-                "p95_ms": round(percentile_from_counts(counts, 0.95), 1),
+                "p50_ms": round(percentile_from_counts(counts, 0.5) or 0.0, 1),  # never None: attempts > 0
+                "p95_ms": round(percentile_from_counts(counts, 0.95) or 0.0, 1),
             }
         )
     return rows
@@ -402,6 +403,7 @@ def attempt_hourly_series(*, scope: StatsScope) -> list[dict[str, Any]]:
 
 
 def _days(scope: StatsScope) -> list[date]:
+    assert scope.since is not None and scope.until is not None  # the daily series need both ends
     first = scope.since.astimezone(UTC).date()
     last = (scope.until - timedelta(microseconds=1)).astimezone(UTC).date()
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
@@ -543,16 +545,17 @@ def _utc_midnight(moment: datetime, *, up: bool) -> datetime:
 def _split_days(scope: StatsScope) -> tuple[list[tuple[datetime, datetime]], tuple[date | None, date | None] | None]:
     """The period as (its part days at either end, to count from the rows) and (its whole days
     [first, end), None for an open side; None when it holds no whole day)."""
-    first = None if scope.since is None else _utc_midnight(scope.since, up=True)
-    end = None if scope.until is None else _utc_midnight(scope.until, up=False)
-    if first is not None and end is not None and first >= end:
-        return [(scope.since, scope.until)], None
+    since, until = scope.since, scope.until
+    first = None if since is None else _utc_midnight(since, up=True)
+    end = None if until is None else _utc_midnight(until, up=False)
+    if since is not None and until is not None and first is not None and end is not None and first >= end:
+        return [(since, until)], None
     edges = []
-    if first is not None and scope.since < first:
-        edges.append((scope.since, first))
-    if end is not None and end < scope.until:
-        edges.append((end, scope.until))
-    return edges, (first and first.date(), end and end.date())
+    if since is not None and first is not None and since < first:
+        edges.append((since, first))
+    if until is not None and end is not None and end < until:
+        edges.append((end, until))
+    return edges, (None if first is None else first.date(), None if end is None else end.date())
 
 
 def _new_figures() -> dict[str, Any]:

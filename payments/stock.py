@@ -12,6 +12,7 @@ nothing that holds it asks for an order or payment lock.
 
 from __future__ import annotations
 
+from merchants.models import User
 from paygate.lib.api import ApiError, ErrorCode
 from paygate.lib.serializers import render
 from payments.models import Order, Product
@@ -22,7 +23,7 @@ def lock_product(pk: int) -> Product:
     return Product.objects.all_with_deleted().select_for_update(of=("self",)).select_related("merchant").get(pk=pk)
 
 
-def product_event(product: Product, type: str, actor: object = None) -> None:
+def product_event(product: Product, type: str, actor: User | None = None) -> None:
     from payments.serializers import ProductOutput
 
     event_record(

@@ -6,13 +6,15 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from merchants.models import Merchant
+from merchants.models import Merchant, User
 from merchants.signals import merchant_status_changed
 from webhooks.services import event_record
 
 
 @receiver(merchant_status_changed, dispatch_uid="webhooks.audit_merchant_status")
-def audit_merchant_status(sender: Any, *, merchant: Merchant, active: bool, actor: Any = None, **kwargs: Any) -> None:
+def audit_merchant_status(
+    sender: Any, *, merchant: Merchant, active: bool, actor: User | None = None, **kwargs: Any
+) -> None:
     """The audit row of a deactivation or reactivation, in the service's transaction."""
     event_record(
         merchant=merchant,

@@ -38,7 +38,7 @@ from django.db.models import Case, F, PositiveSmallIntegerField, Q, When
 from django.utils import timezone
 
 from merchants.keys import new_webhook_secret
-from merchants.models import Merchant
+from merchants.models import Merchant, User
 from paygate.lib.api import ApiError, ErrorCode
 from paygate.lib.compiled import insert
 from webhooks import signing, transport
@@ -103,8 +103,8 @@ def event_record(
     object_type: str,
     object_id: str,
     data: dict[str, Any],
-    payment: Any = None,
-    actor: Any = None,
+    payment: Any = None,  # a payments.Payment: that app sits above this one, so it is not imported
+    actor: User | None = None,
 ) -> Event:
     """Write the event row — the audit timeline entry and the webhook outbox entry in one — and,
     if the merchant has a webhook URL and wants this type, its delivery. Inside an `event_batch`
@@ -216,7 +216,7 @@ def enqueue_deliveries_on_commit(delivery_ids: Sequence[int], run_after: datetim
         and pending.block is block
         and any(entry[1] is pending for entry in connection.run_on_commit)
     )
-    if not registered:
+    if pending is None or not registered:
         pending = _PendingEnqueue(block)
         setattr(connection, _PENDING_ATTR, pending)
         transaction.on_commit(pending, robust=True)
@@ -731,7 +731,7 @@ def _requeue_lost(*, now: datetime, limit: int) -> int:
 
 
 @transaction.atomic
-def delivery_retry(*, delivery: WebhookDelivery, actor: Any = None) -> WebhookDelivery:
+def delivery_retry(*, delivery: WebhookDelivery, actor: User | None = None) -> WebhookDelivery:
     """Make the delivery's next attempt now (merchant API, operators, admin action).
 
     - `pending` or `retrying`: the scheduled attempt is brought forward to now. The task queued for
@@ -827,7 +827,7 @@ def webhook_secret_rotate(*, merchant: Merchant) -> RotatedSecret:
 
 
 @transaction.atomic
-def webhook_send_test(*, merchant: Merchant, actor: Any = None) -> WebhookDelivery:
+def webhook_send_test(*, merchant: Merchant, actor: User | None = None) -> WebhookDelivery:
     """Record a `webhook.test` event and deliver it (whatever event types the merchant chose)."""
     merchant = Merchant.objects.get(pk=merchant.pk)
     if not merchant.webhook_url:

@@ -26,6 +26,19 @@ def test_schema_serves_every_endpoint_with_envelopes_and_error_codes(client: Cli
     assert "Retry-After" in token["429"]["headers"]
 
 
+def test_schema_documents_the_413_of_every_body_and_the_404_of_an_unknown_merchant(client: Client) -> None:
+    paths = client.get("/paygate/api/schema/", HTTP_ACCEPT="application/json").json()["paths"]
+    with_body = [
+        (path, method, operation["responses"])
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+        if method in ("post", "put", "patch")
+    ]
+    assert len(with_body) > 20 and any(path.startswith("/paygate/api/v1/checkout/") for path, _, _ in with_body)
+    assert [(path, method) for path, method, responses in with_body if "413" not in responses] == []
+    assert "404" in paths["/paygate/api/v1/balance/"]["get"]["responses"]
+
+
 def test_swagger_ui_is_served_without_a_cdn(client: Client) -> None:
     response = client.get("/paygate/api/docs/")
 
