@@ -22,6 +22,7 @@ import re
 import statistics
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -71,21 +72,35 @@ def pages(browser: Browser) -> list[str]:
     payment = re.search(r"/portal/payments/(pay_\w+)/", listing).group(1)
     _, detail, _ = browser.request("GET", f"/portal/payments/{payment}/")
     email = re.search(r"<dt>Email</dt><dd>([^<]+)</dd>", detail).group(1)
+    order = re.search(r"/portal/orders/(order_\w+)/", browser.request("GET", "/portal/orders/?limit=20")[1]).group(1)
+    today = datetime.now(UTC).date()
+    custom = f"/portal/?period=custom&since={today - timedelta(days=13)}&until={today}"
+    deliveries = re.findall(
+        r"/portal/developers/deliveries/(whd_\w+)/", browser.request("GET", "/portal/developers/")[1]
+    )
     return [
         "/portal/",
         "/portal/?period=7d",
         "/portal/?period=today",
+        custom,
         "/portal/payments/",
         "/portal/payments/?status=captured&currency=GBP",
-        "/portal/payments/?sort=amount_desc",
+        "/portal/payments/?sort=amount_desc&currency=GBP",  # amounts sort within one currency
         f"/portal/payments/?q={email}",
         "/portal/payments/?page=50",
         f"/portal/payments/{payment}/",
         "/portal/orders/",
         "/portal/orders/?status=paid&currency=USD",
+        f"/portal/orders/{order}/",
+        "/portal/orders/new/",
+        "/portal/products/",
         "/portal/balance/",
         "/portal/developers/",
+        *(f"/portal/developers/deliveries/{delivery}/" for delivery in deliveries[:1]),
+        "/portal/developers/debugger/",
+        "/portal/developers/request-bin/",
         "/portal/account/",
+        "/portal/password/",
     ]
 
 
@@ -117,7 +132,7 @@ def main() -> None:
         browser = Browser(port)
         browser.login(*MERCHANT)
         _, _, _ = browser.request("GET", "/portal/")
-        total = re.search(r"of ([\d,]+)</span>", browser.request("GET", "/portal/payments/")[1])
+        total = re.search(r"of (?:about )?([\d,]+)</span>", browser.request("GET", "/portal/payments/")[1])
         rows = int(total.group(1).replace(",", "")) if total else 0
         target = args.target or (150.0 if rows < 100_000 else 300.0)
         print(f"demo merchant: {rows:,} payments; target p50 < {target:.0f} ms\n")
