@@ -251,36 +251,65 @@ def _latency_histogram(attempts: QuerySet) -> dict[str, list[tuple[int, int]]]:
 # --- analytics ------------------------------------------------------------------------------------
 
 
+def _payment_groups(scope: StatsScope) -> list[dict[str, Any]]:
+    """The period's payments counted and summed per status × failure reason × currency: the one
+    pass (a few dozen rows) that the summary, the status mix and the volume by currency add up."""
+    return list(
+        _payments(scope)
+        .values("status", "failure_reason", "currency")
+        .annotate(n=Count("*"), amount=Sum("amount"), captured=Sum("amount_captured"), refunded=Sum("amount_refunded"))
+        .order_by()
+    )
+
+
+def _volume_by_currency(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    figures = ("payments", "successful", "amount", "captured", "refunded")
+    rows: dict[str, dict[str, Any]] = {}
+    for group in groups:
+        row = rows.setdefault(group["currency"], {"currency": group["currency"], **dict.fromkeys(figures, 0)})
+        row["payments"] += group["n"]
+        row["successful"] += group["n"] if group["status"] in SUCCESSFUL_STATUSES else 0
+        for name in ("amount", "captured", "refunded"):
+            row[name] += group[name]
+    return [{**row, "net": row["captured"] - row["refunded"]} for _, row in sorted(rows.items())]
+
+
+def _status_distribution(groups: list[dict[str, Any]]) -> dict[str, Any]:
+    counts: Counter[str] = Counter()
+    for group in groups:
+        counts[group["status"]] += group["n"]
+    total = counts.total()
+    return {
+        "total": total,
+        "statuses": [
+            {"status": status, "count": counts[status], "share": _rate(counts[status], total) or 0.0}
+            for status in PaymentStatus.values
+        ],
+    }
+
+
 @_tuned
 def payment_volume_by_currency(*, scope: StatsScope) -> list[dict[str, Any]]:
     """Per currency: payments, successful ones, and the amounts asked, captured and refunded."""
-    rows = (
-        _payments(scope)
-        .values("currency")
-        .annotate(
-            payments=Count("*"),
-            successful=Count("status", filter=_SUCCESSFUL),
-            amount=Sum("amount"),
-            captured=Sum("amount_captured"),
-            refunded=Sum("amount_refunded"),
-        )
-        .order_by("currency")
-    )
-    return [{**row, "net": row["captured"] - row["refunded"]} for row in rows]
+    return _volume_by_currency(_payment_groups(scope))
 
 
 @_tuned
 def payment_status_distribution(*, scope: StatsScope) -> dict[str, Any]:
     """Every status with its count and share of the period's payments (zero rows included)."""
-    counts = dict(_payments(scope).values_list("status").annotate(n=Count("*")).order_by())
-    total = sum(counts.values())
-    return {
-        "total": total,
-        "statuses": [
-            {"status": status, "count": counts.get(status, 0), "share": _rate(counts.get(status, 0), total) or 0.0}
-            for status in PaymentStatus.values
-        ],
-    }
+    return _status_distribution(_payment_groups(scope))
+
+
+@_tuned
+def payment_overview(*, scope: StatsScope, summary: bool = False) -> dict[str, Any]:
+    """What a dashboard shows of the period's payments from one pass over them: `volume`
+    (`payment_volume_by_currency`), `statuses` (`payment_status_distribution`) and, with `summary`,
+    `payment_summary` too (which adds its pass over the attempts for the fallbacks)."""
+    groups = _payment_groups(scope)
+    overview = {"volume": _volume_by_currency(groups), "statuses": _status_distribution(groups)}
+    if summary:
+        overview["summary"] = _summary(groups, scope)
+    return overview
 
 
 @_tuned
@@ -503,15 +532,18 @@ def payment_daily_series(*, scope: StatsScope) -> list[dict[str, Any]]:
 def payment_summary(*, scope: StatsScope) -> dict[str, Any]:
     """The processing engine in one object: totals by outcome, failure reasons and fallbacks.
 
-    Two passes: the period's payments counted by status and failure reason (the totals and the
-    reasons both come from those few rows), then its attempts for the fallbacks."""
+    Two passes: the period's payments counted by status, failure reason and currency (the totals
+    and the reasons both come from those few rows), then its attempts for the fallbacks."""
+    return _summary(_payment_groups(scope), scope)
+
+
+def _summary(groups: list[dict[str, Any]], scope: StatsScope) -> dict[str, Any]:
     by_status: Counter[str] = Counter()
-    failed_by_reason: dict[str, int] = {}
-    grouped = _payments(scope).values_list("status", "failure_reason").annotate(n=Count("*")).order_by()
-    for status, reason, n in grouped:
-        by_status[status] += n
-        if status == PaymentStatus.FAILED:
-            failed_by_reason[reason] = n
+    failed_by_reason: Counter[str] = Counter()
+    for group in groups:
+        by_status[group["status"]] += group["n"]
+        if group["status"] == PaymentStatus.FAILED:
+            failed_by_reason[group["failure_reason"]] += group["n"]
     totals = {
         "total": by_status.total(),
         "successful": sum(by_status[status] for status in SUCCESSFUL_STATUSES),
@@ -524,7 +556,7 @@ def payment_summary(*, scope: StatsScope) -> dict[str, Any]:
     return {
         **totals,
         "success_rate": _rate(totals["successful"], totals["successful"] + totals["failed"]),
-        "failure_reasons": _reasons(failed_by_reason)["reasons"],
+        "failure_reasons": _reasons(dict(failed_by_reason))["reasons"],
         "fallback": payment_fallback_rate(scope=scope),
     }
 

@@ -24,10 +24,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
     scope = analytics.stats_scope(viewer=request.user, since=period.since, until=period.until)
     stats = analytics.platform_stats(scope=scope)
-    summary = analytics.payment_summary(scope=scope)
-    volume = analytics.payment_volume_by_currency(scope=scope)
+    overview = analytics.payment_overview(scope=scope, summary=True)
+    summary, volume, statuses = overview["summary"], overview["volume"], overview["statuses"]
     series = analytics.payment_daily_series(scope=scope)
-    statuses = analytics.payment_status_distribution(scope=scope)
     volume.sort(key=lambda row: (-row["payments"], row["currency"]))  # the busiest currency first
     main = volume[0]["currency"] if volume else None
     charts = dashboard_charts(series, statuses, main)

@@ -19,9 +19,9 @@ def dashboard(request: PortalRequest) -> HttpResponse:
     period = period_of(form, default="30d")
     scope = analytics.stats_scope(viewer=request.user, since=period.since, until=period.until)
     stats = analytics.merchant_stats(scope=scope)
-    volume = analytics.payment_volume_by_currency(scope=scope)
+    overview = analytics.payment_overview(scope=scope)
+    volume, statuses = overview["volume"], overview["statuses"]
     series = analytics.payment_daily_series(scope=scope)
-    statuses = analytics.payment_status_distribution(scope=scope)
     decided = stats["successful_payments"] + stats["failed_payments"]
     volume.sort(key=lambda row: -row["payments"])  # the merchant's main currency first
     main = volume[0]["currency"] if volume else None

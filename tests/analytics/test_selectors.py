@@ -33,6 +33,20 @@ def test_volume_is_per_currency_and_never_summed_across_currencies(dataset: Data
     ]  # fmt: skip
 
 
+def test_the_dashboards_overview_is_the_three_selectors_from_one_pass(dataset: Dataset, admin_user: User) -> None:
+    failed = []
+    for scope in (scope_of(dataset.merchant.user), scope_of(admin_user), scope_of(admin_user, currency="GBP")):
+        overview = selectors.payment_overview(scope=scope, summary=True)
+        assert overview == {
+            "summary": selectors.payment_summary(scope=scope),
+            "volume": selectors.payment_volume_by_currency(scope=scope),
+            "statuses": selectors.payment_status_distribution(scope=scope),
+        }
+        assert "summary" not in selectors.payment_overview(scope=scope)
+        failed.append(overview["summary"]["failed"])
+    assert failed[0] > 0 and failed[1] > failed[0]  # failure reasons and other merchants are in it
+
+
 def test_one_merchant_versus_global(dataset: Dataset, admin_user: User) -> None:
     everyone = selectors.payment_volume_by_currency(scope=scope_of(admin_user))
     outsider_only = selectors.payment_volume_by_currency(scope=scope_of(admin_user, dataset.outsider))
