@@ -174,6 +174,24 @@ class ProductForm(forms.Form):
         return data
 
 
+class ProductEditForm(forms.Form):
+    """A product's name, price and whether it is for sale; its currency is fixed once created."""
+
+    name = forms.CharField(label="Product name", max_length=200)
+    price = amount_field("Price")
+    active = forms.BooleanField(label="For sale", required=False, help_text="Its payment links can be paid.")
+
+    def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+        self.fields["price"].help_text = f"In {currency}."
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        data["price_minor"] = parse_amount(self, "price", self.currency)
+        return data
+
+
 class StockForm(forms.Form):
     stock = forms.IntegerField(label="Stock", required=False, min_value=0, help_text="Empty: unlimited.")
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("orders/<str:order_id>/", orders.order, name="order"),
     path("products/", catalog.products, name="products"),
     path("products/new/", catalog.product_create, name="product-create"),
+    path("products/<str:product_id>/", catalog.product_edit, name="product-edit"),
     path("products/<str:product_id>/stock/", catalog.product_stock, name="product-stock"),
     path("products/<str:product_id>/delete/", catalog.product_delete, name="product-delete"),
     path("payment-links/new/", catalog.link_create, name="link-create"),

@@ -12,11 +12,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from paygate.lib.api import ApiError
-from paygate.lib.money import format_amount
+from paygate.lib.money import format_amount, to_decimal
 from payments import catalog, selectors
 from payments.models import Product
 from portal.access import PortalRequest, merchant_required
-from portal.forms import PaymentLinkForm, ProductForm, StockForm
+from portal.forms import PaymentLinkForm, ProductEditForm, ProductForm, StockForm
 
 
 def _products(request: PortalRequest) -> list[Product]:
@@ -72,6 +72,35 @@ def _product(request: PortalRequest, product_id: str) -> Product:
     if found is None:
         raise Http404
     return found
+
+
+@merchant_required
+def product_edit(request: PortalRequest, product_id: str) -> HttpResponse:
+    """A product's name, price and whether it is for sale (`catalog.product_update`)."""
+    product = _product(request, product_id)
+    initial = {
+        "name": product.name,
+        "price": str(to_decimal(product.price, product.currency)),
+        "active": product.active,
+    }
+    form = ProductEditForm(request.POST or None, initial=initial, currency=product.currency)
+    if request.method == "POST":
+        if form.is_valid() and form.cleaned_data.get("price_minor") is not None:
+            try:
+                catalog.product_update(
+                    product=product, name=form.cleaned_data["name"], price=form.cleaned_data["price_minor"],
+                    active=form.cleaned_data["active"], actor=request.user,
+                )  # fmt: skip
+            except ApiError as exc:
+                form.add_error("price", exc.message)
+            else:
+                messages.success(request, f"Product {form.cleaned_data['name']} saved.")
+                return redirect("portal:products")
+        messages.error(request, "Nothing was changed.")
+        return render(
+            request, "portal/product_edit.html", {"page": "products", "product": product, "form": form}, status=400
+        )
+    return render(request, "portal/product_edit.html", {"page": "products", "product": product, "form": form})
 
 
 @require_POST

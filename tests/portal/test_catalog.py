@@ -99,3 +99,52 @@ def test_checkout_origins_are_saved_or_refused_beside_the_field(portal: Client, 
     assert refused.status_code == 400 and "https://shop.example/pay: Give an origin" in refused.content.decode()
     merchant.refresh_from_db()
     assert merchant.checkout_allowed_origins == ["http://localhost:8080", "https://shop.example"]
+
+
+def test_edit_a_products_name_price_and_sale(portal: Client, merchant: Merchant) -> None:
+    product = catalog.product_create(merchant=merchant, name="Mug", price=900, currency="GBP", stock=2)
+    form = portal.get(f"/portal/products/{product.public_id}/").content.decode()
+    assert 'value="Mug"' in form and 'value="9.00"' in form and "In GBP." in form
+
+    response = portal.post(f"/portal/products/{product.public_id}/", {"name": "Big mug", "price": "12.50"}, follow=True)
+
+    stored = Product.objects.get()
+    assert (stored.name, stored.price, stored.active, stored.stock) == ("Big mug", 1250, False, 2)
+    assert notices(response) == ["Product Big mug saved."]
+    assert Event.objects.filter(type="product.updated", object_id=product.public_id).count() == 1
+    assert "Big mug" in response.content.decode() and "£12.50" in response.content.decode()
+
+    portal.post(f"/portal/products/{product.public_id}/", {"name": "Big mug", "price": "12.50", "active": "on"})
+    assert Product.objects.get().active
+
+
+def test_a_bad_edit_is_refused_beside_the_field_and_keeps_what_was_typed(portal: Client, merchant: Merchant) -> None:
+    product = catalog.product_create(merchant=merchant, name="Mug", price=900, currency="JPY")
+
+    response = portal.post(f"/portal/products/{product.public_id}/", {"name": "Cup", "price": "9.50", "active": "on"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "JPY amounts have at most 0 decimal places" in page
+    assert 'value="Cup"' in page and 'value="9.50"' in page
+    assert (Product.objects.get().name, Product.objects.get().price) == ("Mug", 900)
+    assert not Event.objects.filter(type="product.updated").exists()
+
+
+def test_editing_a_product_is_for_its_merchant_only(
+    client: Client, portal: Client, merchant: Merchant, outsider: Merchant, admin_user, finance_user
+) -> None:
+    theirs = catalog.product_create(merchant=outsider, name="Theirs", price=900, currency="GBP")
+    mine = catalog.product_create(merchant=merchant, name="Mine", price=900, currency="GBP")
+    url = f"/portal/products/{theirs.public_id}/"
+
+    assert portal.get(url).status_code == 404
+    assert portal.post(url, {"name": "Taken", "price": "1.00", "active": "on"}).status_code == 404
+    assert Product.objects.get(pk=theirs.pk).name == "Theirs"
+    portal.logout()
+    assert client.get(f"/portal/products/{mine.public_id}/")["Location"].startswith("/portal/login/")
+    for operator in (admin_user, finance_user):
+        client.force_login(operator)
+        assert client.get(f"/portal/products/{mine.public_id}/").status_code == 403
+        assert client.post(f"/portal/products/{mine.public_id}/", {"name": "X", "price": "1.00"}).status_code == 403
+    assert Product.objects.get(pk=mine.pk).name == "Mine"
