@@ -169,10 +169,13 @@ def short_money(currency: str) -> Callable[[float], str]:
     return label
 
 
-def dashboard_charts(series: Sequence[dict], statuses: dict, main_currency: str | None) -> dict[str, Chart]:
-    """The dashboards' four charts (portal and ops) from the analytics selectors' answers:
-    `payment_daily_series`, `payment_status_distribution`, and the busiest currency, whose captured
-    volume is charted (amounts in several currencies never share an axis)."""
+def dashboard_charts(
+    series: Sequence[dict], statuses: dict, main_currency: str | None, volume: Sequence[dict] = ()
+) -> dict[str, Chart]:
+    """The dashboards' charts (portal and ops) from the analytics selectors' answers:
+    `payment_daily_series`, `payment_status_distribution`, the busiest currency, whose captured
+    volume is charted (amounts in several currencies never share an axis), and the payments per
+    currency of `payment_volume_by_currency` (counts do; its amounts stay in its table)."""
     day = "%d %b"
     charts = {
         "payments": bar_chart(
@@ -189,6 +192,11 @@ def dashboard_charts(series: Sequence[dict], statuses: dict, main_currency: str 
             "Payments by status",
             [(s["status"].replace("_", " "), s["count"]) for s in statuses["statuses"] if s["count"]],
             columns=("Status", "Payments"),
+        ),
+        "currencies": bar_chart(
+            "Payments by currency",
+            [(row["currency"], row["payments"]) for row in volume],
+            columns=("Currency", "Payments"),
         ),
     }
     if main_currency:

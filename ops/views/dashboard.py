@@ -29,7 +29,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     series = analytics.payment_daily_series(scope=scope)
     volume.sort(key=lambda row: (-row["payments"], row["currency"]))  # the busiest currency first
     main = volume[0]["currency"] if volume else None
-    charts = dashboard_charts(series, statuses, main)
+    charts = dashboard_charts(series, statuses, main, volume)
     context = {
         "page": "dashboard",
         "form": form,

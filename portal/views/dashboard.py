@@ -27,7 +27,7 @@ def dashboard(request: PortalRequest) -> HttpResponse:
     main = volume[0]["currency"] if volume else None
     balances = selectors.balances(merchant=request.merchant)
     balances.sort(key=lambda row: (row["currency"] != main, row["currency"]))
-    charts = dashboard_charts(series, statuses, main)
+    charts = dashboard_charts(series, statuses, main, volume)
     context = {
         "page": "dashboard",
         "form": form,

@@ -49,6 +49,19 @@ def test_the_dashboard_shows_the_apis_figures(portal: Client, merchant_api: APIC
     assert "£19.94" in page
 
 
+def test_the_dashboard_charts_the_payments_per_currency_as_the_api_counts_them(
+    portal: Client, merchant_api: APIClient, history
+) -> None:
+    rows = merchant_api.get(f"{API}/analytics/payment-volume/").json()["data"]["currencies"]
+    assert len(rows) >= 3
+
+    page = html(portal.get("/portal/?period=30d"))
+
+    assert 'aria-label="Payments by currency"' in page
+    for row in rows:  # a bar per currency, titled with its count
+        assert f"<title>{row['currency']}: {row['payments']}</title>" in page
+
+
 @pytest.mark.parametrize("period", ["today", "7d", "30d"])
 def test_the_dashboard_periods(portal: Client, history, period: str) -> None:
     page = html(portal.get(f"/portal/?period={period}"))
