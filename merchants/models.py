@@ -109,6 +109,8 @@ class Merchant(SoftDeleteModel, TimeStampedModel):
     api_secret_hash = models.CharField(max_length=64, blank=True, editable=False)
     api_key_created_at = models.DateTimeField(null=True, blank=True)
     webhook_url = models.URLField(max_length=500, blank=True)
+    # Off: no delivery is created for new events (the URL and the types are kept for turning back on).
+    webhooks_enabled = models.BooleanField(default=True)
     webhook_secret = models.CharField(max_length=100, blank=True, editable=False)
     # Webhook settings (webhooks/): chosen event types (empty = all), and the secret replaced by the
     # last rotation, which keeps signing next to the new one until it expires.

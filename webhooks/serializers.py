@@ -33,6 +33,11 @@ class WebhookSettingsInput(StrictSerializer):
         max_length=len(SUBSCRIBABLE_EVENT_TYPE_CHOICES),
         help_text="The event types to receive; empty (the default) means all of them.",
     )
+    enabled = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="false pauses the webhooks and keeps the URL and types: new events get no delivery.",
+    )
 
     def validate_url(self, value: str) -> str:
         if value:
@@ -56,13 +61,14 @@ class WebhookSettingsOutput(serializers.ModelSerializer):
     event_types = serializers.ListField(
         source="webhook_event_types", child=serializers.CharField(), help_text="Empty means all types."
     )
+    enabled = serializers.BooleanField(source="webhooks_enabled", help_text="Whether new events are delivered.")
     previous_secret_expires_at = serializers.SerializerMethodField(
         help_text="While set, the previous secret still signs next to the current one (after a rotation)."
     )
 
     class Meta:
         model = Merchant
-        fields = ["merchant_id", "url", "event_types", "previous_secret_expires_at"]
+        fields = ["merchant_id", "url", "event_types", "enabled", "previous_secret_expires_at"]
         read_only_fields = fields
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))

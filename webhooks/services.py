@@ -129,7 +129,11 @@ def event_record(
 
 def _wants_delivery(event: Event) -> bool:
     merchant = event.merchant
-    return bool(merchant.webhook_url) and wants_event(event_types=merchant.webhook_event_types or [], type=event.type)
+    return (
+        merchant.webhooks_enabled
+        and bool(merchant.webhook_url)
+        and wants_event(event_types=merchant.webhook_event_types or [], type=event.type)
+    )
 
 
 def _write_events(events: list[Event]) -> None:
@@ -767,8 +771,10 @@ def delivery_retry(*, delivery: WebhookDelivery, actor: User | None = None) -> W
     return delivery
 
 
-def webhook_settings_update(*, merchant: Merchant, url: str, event_types: list[str]) -> Merchant:
-    """Set where the merchant's webhooks go (empty = nowhere) and which types (empty = all).
+def webhook_settings_update(*, merchant: Merchant, url: str, event_types: list[str], enabled: bool = True) -> Merchant:
+    """Set where the merchant's webhooks go (empty = nowhere), which types (empty = all) and
+    whether they are sent at all (`enabled`: off keeps the URL and types for later; events written
+    while off get no delivery, deliveries already scheduled still go).
 
     The URL is vetted (SSRF rule, which may resolve its host) before the transaction, so no
     lock is held during a DNS look-up; a refused URL changes nothing.
@@ -784,7 +790,8 @@ def webhook_settings_update(*, merchant: Merchant, url: str, event_types: list[s
         merchant = Merchant.objects.select_for_update().get(pk=merchant.pk)
         merchant.webhook_url = url
         merchant.webhook_event_types = list(dict.fromkeys(event_types))
-        fields = ["webhook_url", "webhook_event_types", "updated_at"]
+        merchant.webhooks_enabled = enabled
+        fields = ["webhook_url", "webhook_event_types", "webhooks_enabled", "updated_at"]
         if not merchant.webhook_secret:
             merchant.webhook_secret = new_webhook_secret()
             fields.append("webhook_secret")
@@ -832,6 +839,10 @@ def webhook_send_test(*, merchant: Merchant, actor: User | None = None) -> Webho
     merchant = Merchant.objects.get(pk=merchant.pk)
     if not merchant.webhook_url:
         raise ApiError("Set a webhook URL before sending a test event.", error=ErrorCode.WEBHOOK_NOT_CONFIGURED)
+    if not merchant.webhooks_enabled:
+        raise ApiError(
+            "Webhooks are turned off: turn them on to send a test event.", error=ErrorCode.WEBHOOK_NOT_CONFIGURED
+        )
     event = event_record(
         merchant=merchant,
         type=TEST_EVENT_TYPE,

@@ -68,7 +68,9 @@ class ErrorCode(Enum):
     WEBHOOK_URL_NOT_ALLOWED = ErrorSpec(
         1021, 400, "The webhook URL's host does not resolve, or resolves to a loopback, private or link-local address."
     )
-    WEBHOOK_NOT_CONFIGURED = ErrorSpec(1022, 409, "No webhook URL is set; set one with PUT webhooks/ first.")
+    WEBHOOK_NOT_CONFIGURED = ErrorSpec(
+        1022, 409, "No webhook URL is set, or webhooks are turned off; set them with PUT webhooks/ first."
+    )
     WEBHOOK_DELIVERY_NOT_RETRYABLE = ErrorSpec(
         1023, 409, "An attempt of this delivery is in flight; retry it once that attempt has finished."
     )

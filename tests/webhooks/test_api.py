@@ -50,6 +50,7 @@ def test_merchant_reads_and_sets_its_webhook_settings(merchant: Merchant, mercha
         "merchant_id": merchant.public_id,
         "url": "",
         "event_types": [],
+        "enabled": True,
         "previous_secret_expires_at": None,
     }
 

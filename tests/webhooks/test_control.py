@@ -275,6 +275,41 @@ def test_a_test_event_needs_a_url(merchant: Merchant, merchant_api) -> None:
     assert not WebhookDelivery.objects.exists()
 
 
+def test_webhooks_turned_off_keep_their_settings_and_deliver_nothing_new(
+    hooked: Merchant, receiver: Receiver, merchant_api, deliver
+) -> None:
+    before = delivery_of(deliver(hooked))
+    settings_in = {"url": receiver.url, "event_types": ["order.created"], "enabled": False}
+
+    response = merchant_api.put(f"{API}/webhooks/", settings_in, format="json")
+
+    assert response.status_code == 200
+    data = response.json()["data"]
+    assert (data["url"], data["event_types"], data["enabled"]) == (receiver.url, ["order.created"], False)
+    assert merchant_api.get(f"{API}/webhooks/").json()["data"]["enabled"] is False
+    hooked.refresh_from_db()
+    event = deliver(hooked)
+    assert not WebhookDelivery.objects.filter(event=event).exists()
+    refused = merchant_api.post(f"{API}/webhooks/test/", {}, format="json")
+    assert refused.status_code == 409 and "turned off" in refused.json()["exception"]["message"]
+    assert list(WebhookDelivery.objects.all()) == [before]
+    assert len(receiver.received) == 1
+
+    # On again (the default when `enabled` is left out): the kept URL and types work at once.
+    merchant_api.put(f"{API}/webhooks/", {"url": receiver.url, "event_types": ["order.created"]}, format="json")
+    hooked.refresh_from_db()
+    assert hooked.webhooks_enabled and delivery_of(deliver(hooked)).status == DeliveryStatus.SUCCEEDED
+    assert len(receiver.received) == 2
+
+
+def test_enabled_must_be_a_boolean(hooked: Merchant, merchant_api) -> None:
+    response = merchant_api.put(f"{API}/webhooks/", {"url": hooked.webhook_url, "enabled": "sometimes"}, format="json")
+
+    assert response.status_code == 400 and "enabled" in response.json()["exception"]["meta"]["fields"]
+    hooked.refresh_from_db()
+    assert hooked.webhooks_enabled
+
+
 def test_the_secret_is_never_shown_except_by_rotation(hooked: Merchant, merchant_api, deliver, admin_api) -> None:
     delivery = delivery_of(deliver(hooked))
     pages = [
