@@ -246,6 +246,12 @@ def test_a_merchant_journey_through_the_portal(page: Page, live_server, receiver
     nav(page, "Orders")
     visit(page, "orders")
     nav(page, "Balance")
+    ledger_currency = page.get_by_label("Ledger currency")
+    expect(ledger_currency).to_be_visible()  # every control has a visible label
+    assert ledger_currency.bounding_box()["width"] > 40
+    ledger_currency.select_option("GBP")
+    expect(page).to_have_url(re.compile(r"/portal/balance/\?currency=GBP"))
+    expect(page.locator("#ledger")).to_contain_text("£")
     visit(page, "balance")
     page.goto(f"{base}/portal/password/")
     visit(page, "password")

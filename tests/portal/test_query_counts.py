@@ -52,8 +52,8 @@ def test_the_order_detail_reads_as_many_queries_for_one_payment_as_for_six(
 def test_the_delivery_detail_reads_as_many_queries_for_one_attempt_as_for_five(
     portal: Client,
     merchant: Merchant,
-    receiver: Receiver,
-    settings: Any,  # noqa: F811
+    receiver: Receiver,  # noqa: F811
+    settings: Any,
 ) -> None:
     settings.PAYGATE_WEBHOOK_ALLOW_PRIVATE_URLS = True
     settings.PAYGATE_WEBHOOK_RETRY_SCHEDULE = [0, 0, 0, 0, 0, 0]  # every retry due at once
