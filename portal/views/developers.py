@@ -18,7 +18,7 @@ from ui.paging import paginate
 from webhooks import selectors
 from webhooks import services as hooks
 from webhooks.events import EVENT_TYPE_CHOICES
-from webhooks.models import DeliveryStatus
+from webhooks.models import OPEN_STATUSES, DeliveryStatus
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -42,6 +42,7 @@ def _page(request: PortalRequest, **extra: Any) -> dict[str, Any]:
     origins_form = extra.pop("origins_form", None) or CheckoutOriginsForm(
         initial={"origins": "\n".join(merchant.checkout_allowed_origins or [])}
     )
+    page = paginate(deliveries, request.GET)
     return {
         "page": "developers",
         "merchant": merchant,
@@ -49,7 +50,9 @@ def _page(request: PortalRequest, **extra: Any) -> dict[str, Any]:
         "checkout_signing_key": checkout_signing_key(merchant.api_secret_hash) if merchant.api_secret_hash else "",
         "rotate_form": extra.pop("rotate_form", None) or RotateKeyForm(),
         "settings_form": settings_form,
-        "deliveries": paginate(deliveries, request.GET),
+        "deliveries": page,
+        # A delivery on this page has an attempt still to make: the log polls itself until none has.
+        "deliveries_open": any(d.status in OPEN_STATUSES for d in page.rows),
         "statuses": DeliveryStatus.choices,
         "event_types": EVENT_TYPE_CHOICES,
         "filters": {"status": status, "event_type": event_type},
@@ -137,7 +140,9 @@ def delivery(request: PortalRequest, delivery_id: str) -> HttpResponse:
     found = selectors.delivery_detail(user=request.user).filter(public_id=delivery_id).first()
     if found is None:
         raise Http404
-    return render(request, "portal/delivery.html", {"page": "developers", "delivery": found})
+    context = {"page": "developers", "delivery": found, "in_flight": found.status in OPEN_STATUSES}
+    template = "portal/partials/_delivery.html" if request.htmx else "portal/delivery.html"
+    return render(request, template, context)
 
 
 @require_POST

@@ -20,7 +20,7 @@ from portal.access import PortalRequest, merchant_required
 from portal.forms import CaptureForm, RefundForm, parse_amount, service_error_text
 from ui.listing import PaymentListForm, filtered
 from ui.paging import paginate
-from webhooks.models import WebhookDelivery
+from webhooks.models import OPEN_STATUSES, WebhookDelivery
 
 
 @merchant_required
@@ -41,19 +41,30 @@ def _payment(request: PortalRequest, payment_id: str) -> Payment:
 
 @merchant_required
 def payment(request: PortalRequest, payment_id: str) -> HttpResponse:
+    """The full page, or for htmx the panel alone: opened beside the list (`?panel=1` keeps it
+    marked as such when it polls itself) or polled on the full page while work is in flight."""
     found = _payment(request, payment_id)
     context = _detail_context(found)
-    template = "portal/partials/_payment_panel.html" if request.htmx else "portal/payment.html"
-    return render(request, template, {"page": "payments", **context})
+    if not request.htmx:
+        return render(request, "portal/payment.html", {"page": "payments", **context})
+    embedded = request.htmx.target == "payment-panel" or request.GET.get("panel") == "1"
+    return render(request, "portal/partials/_payment_panel.html", {"page": "payments", "embedded": embedded, **context})
 
 
 def _detail_context(payment: Payment, **forms: Any) -> dict[str, Any]:
     refundable = services.refundable_amount(payment) if payment.status in _REFUNDABLE else 0
     events = list(payment.events.all())
     deliveries = (
-        WebhookDelivery.objects.filter(event__in=events).select_related("event").order_by("-created_at")
+        list(WebhookDelivery.objects.filter(event__in=events).select_related("event").order_by("-created_at"))
         if events
         else []
+    )
+    refunds = list(payment.refunds.all())
+    # The worker still has something to finish: the panel polls itself until it is final.
+    in_flight = (
+        payment.status == PaymentStatus.PROCESSING
+        or any(r.status == RefundStatus.PENDING for r in refunds)
+        or any(d.status in OPEN_STATUSES for d in deliveries)
     )
     capture_form = forms.get("capture_form") or CaptureForm()
     refund_form = forms.get("refund_form") or RefundForm(
@@ -62,9 +73,10 @@ def _detail_context(payment: Payment, **forms: Any) -> dict[str, Any]:
     return {
         "payment": payment,
         "attempts": list(payment.attempts.all()),
-        "refunds": list(payment.refunds.all()),
+        "refunds": refunds,
         "events": events,
         "deliveries": deliveries,
+        "in_flight": in_flight,
         "refundable": refundable,
         "net": payment.amount_captured - payment.fee - payment.amount_refunded,
         "can_capture": payment.status == PaymentStatus.AUTHORIZED,

@@ -3,11 +3,13 @@ merchant's ids answer 404 — decided by the backend, whatever the page shows.""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from payments.models import Payment
 from webhooks.models import WebhookDelivery
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +106,70 @@ def test_another_merchants_ids_answer_404_and_change_nothing(
 def test_unknown_ids_answer_404(portal: Client) -> None:
     for url in ("/portal/payments/pay_nope/", "/portal/orders/order_nope/", "/portal/developers/deliveries/whd_x/"):
         assert portal.get(url).status_code == 404
+
+
+@pytest.fixture
+def catalog_urls(merchant) -> list[str]:
+    """The merchant's product and payment link actions, by id."""
+    from payments import catalog
+
+    product = catalog.product_create(merchant=merchant, name="Mug", price=900, currency="GBP", stock=2)
+    link = catalog.payment_link_create(merchant=merchant, product=product)
+    return [
+        f"/portal/products/{product.public_id}/stock/",
+        f"/portal/products/{product.public_id}/delete/",
+        f"/portal/payment-links/{link.public_id}/deactivate/",
+    ]
+
+
+def catalog_state() -> list[tuple]:
+    from payments.models import PaymentLink, Product
+
+    products = list(Product.objects.all_with_deleted().values_list("public_id", "stock", "deleted"))
+    return products + list(PaymentLink.objects.values_list("public_id", "active"))
+
+
+def test_a_logged_out_visitor_is_sent_to_log_in_from_urls_with_ids(client: Client, paid: dict, catalog_urls) -> None:
+    pages, actions = object_urls(paid, "whd_none")
+    before = catalog_state()
+
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"] == f"/portal/login/?next={url}", url
+    for url in actions + catalog_urls:
+        response = client.post(url, {"stock": "0", "amount": "1.00"})
+        assert response.status_code == 302 and response["Location"] == f"/portal/login/?next={url}", url
+    assert catalog_state() == before
+    assert Payment.objects.get(public_id=paid["id"]).status == "captured"
+
+
+@pytest.mark.parametrize("role", ["admin", "finance"])
+def test_operators_get_403_on_the_product_and_payment_link_urls(
+    client: Client, role: str, admin_user, finance_user, catalog_urls
+) -> None:
+    client.force_login(admin_user if role == "admin" else finance_user)
+    before = catalog_state()
+
+    for url in catalog_urls:
+        assert client.post(url, {"stock": "0"}).status_code == 403, url
+    assert catalog_state() == before
+
+
+NONCE = re.compile(r"script-src [^;]*'nonce-([^']+)'")
+
+
+@pytest.mark.parametrize("url", ["/portal/", "/portal/payments/", "/portal/developers/", "/portal/login/"])
+def test_portal_pages_send_a_csp_with_a_fresh_nonce_that_their_scripts_carry(portal: Client, url: str) -> None:
+    visitor = Client() if url == "/portal/login/" else portal  # the log-in page is for the logged out
+    first, second = visitor.get(url), visitor.get(url)
+
+    nonces = []
+    for response in (first, second):
+        assert response.status_code == 200
+        header = response["Content-Security-Policy"]
+        assert "default-src 'self'" in header and "'unsafe-inline'" not in header.split("script-src")[1].split(";")[0]
+        nonce = NONCE.search(header).group(1)
+        nonces.append(nonce)
+        scripts = re.findall(r"<script\b[^>]*>", response.content.decode())
+        assert scripts and all(f'nonce="{nonce}"' in tag for tag in scripts), scripts
+    assert nonces[0] != nonces[1]  # a new nonce for every response

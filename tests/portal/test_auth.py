@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -75,3 +77,43 @@ def test_landing_page_links_docs_admin_and_login(client: Client) -> None:
     assert response.status_code == 200
     for href in (b'href="/paygate/api/docs/"', b'href="/admin/"', b'href="/portal/login/"'):
         assert href in response.content
+
+
+NEW_PASSWORD = "a-fresh-and-longer-passphrase"
+
+
+def change_password(client: Client, old: str) -> Any:
+    return client.post(
+        "/portal/password/",
+        {"old_password": old, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        follow=True,
+    )
+
+
+def test_a_wrong_old_password_is_shown_beside_its_field_and_changes_nothing(client: Client, merchant: Merchant) -> None:
+    client.force_login(merchant.user)
+
+    response = change_password(client, "not-my-password")
+
+    assert response.status_code == 200 and response.redirect_chain == []
+    page = response.content.decode()
+    assert '<div class="field has-error">' in page
+    assert '<div class="field-error" id="id_old_password_error">Your old password was entered incorrectly' in page
+    assert "Password changed." not in page
+    merchant.user.refresh_from_db()
+    assert merchant.user.check_password(DEFAULT_PASSWORD)
+
+
+def test_a_password_change_is_confirmed_and_the_new_password_logs_in(client: Client, merchant: Merchant) -> None:
+    client.force_login(merchant.user)
+
+    response = change_password(client, DEFAULT_PASSWORD)
+
+    assert response.redirect_chain == [("/portal/account/", 302)]
+    assert "Password changed." in response.content.decode()
+    assert response.context["user"].is_authenticated  # this session stays logged in
+    client.post("/portal/logout/")
+    refused = client.post(LOGIN, {"username": "owner@shop.example", "password": DEFAULT_PASSWORD})
+    assert refused.status_code == 200 and b"Please enter a correct email and password" in refused.content
+    accepted = client.post(LOGIN, {"username": "owner@shop.example", "password": NEW_PASSWORD})
+    assert accepted.status_code == 302 and accepted["Location"] == "/portal/"

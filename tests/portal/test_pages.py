@@ -140,6 +140,15 @@ def test_the_balance_page_shows_the_ledger_with_before_and_after(portal: Client,
     assert "Request payout" in page
 
 
+def test_the_ledger_currency_filter_has_a_visible_label(portal: Client, history) -> None:
+    page = html(portal.get("/portal/balance/?currency=GBP"))
+
+    assert '<label for="ledger-currency">Ledger currency</label>' in page
+    assert 'class="visually-hidden"' not in page.split('id="ledger-h"')[1]
+    assert '<option value="GBP" selected>GBP</option>' in page
+    assert '<button type="submit">Show ledger</button>' in page  # works without JavaScript too
+
+
 def queries(client: Client, url: str) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
