@@ -106,6 +106,7 @@ class OrderAdmin(SoftDeleteAdmin):
         "deleted_at",
     ]
     date_hierarchy = "created_at"
+    actions = ["soft_delete_selected", "restore_selected"]
 
     def has_add_permission(self, request: Any) -> bool:
         return False
