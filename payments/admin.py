@@ -10,6 +10,7 @@ from paygate.lib.admin import ReadOnlyAdmin, SoftDeleteAdmin
 from payments import services
 from payments.models import (
     Balance,
+    ExportLog,
     IdempotencyKey,
     LedgerEntry,
     Order,
@@ -286,6 +287,16 @@ class ProviderProfileAdmin(admin.ModelAdmin):
             added_latency_ms=data["added_latency_ms"], actor=request.user,
         )  # fmt: skip
         obj.refresh_from_db()
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(ReadOnlyAdmin):
+    """The ops console's CSV exports: who, when, which, with which filters, how many rows."""
+
+    list_display = ["created_at", "kind", "actor", "filters", "rows", "finished_at"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["actor__email"]
+    list_select_related = ["actor"]
 
 
 @admin.register(IdempotencyKey)
