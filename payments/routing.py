@@ -46,7 +46,9 @@ def recent_stats(*, currency: str, region: str) -> dict[str, tuple[int, int, flo
     return _cached(_key(currency, region), compute)
 
 
-PROFILES_KEY = "routing-profiles"
+# Entries are `(read_at, value)` pairs (see `_cached`); the keys differ from those of the earlier
+# bare values so that, in a rolling deploy sharing Redis, neither version reads the other's.
+PROFILES_KEY = "routing:profiles"
 
 
 def provider_profiles() -> list[ProviderProfile]:
@@ -80,7 +82,7 @@ def provider_profile(name: str) -> ProviderProfile | None:
 
 
 def _key(currency: str, region: str) -> str:
-    return f"routing-stats:{currency}:{region}"
+    return f"routing:stats:{currency}:{region}"
 
 
 def forget_stats(*, currencies: list[str], regions: list[str]) -> None:

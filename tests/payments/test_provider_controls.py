@@ -50,7 +50,7 @@ def test_a_change_drops_the_routers_cached_stats(settings, admin_user: User, mer
     settings.ROUTING_STATS_TTL_SECONDS = 3600
     cache.clear()
     recent_stats(currency="GBP", region="eu")
-    assert cache.get("routing-stats:GBP:eu") is not None
+    assert cache.get("routing:stats:GBP:eu") is not None
 
     # when
     services.provider_update(
@@ -58,7 +58,7 @@ def test_a_change_drops_the_routers_cached_stats(settings, admin_user: User, mer
     )
 
     # then
-    assert cache.get("routing-stats:GBP:eu") is None
+    assert cache.get("routing:stats:GBP:eu") is None
 
 
 def test_outage_sends_the_next_payment_to_the_fallback(settings, admin_user: User, merchant_api: APIClient) -> None:
