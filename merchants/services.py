@@ -62,8 +62,9 @@ def merchant_register(
 
 
 @transaction.atomic
-def operator_create(*, email: str, password: str, name: str, role: str) -> User:
-    """Create an admin or finance user (only admins may call this; the view checks)."""
+def operator_create(*, email: str, password: str | None, name: str, role: str) -> User:
+    """Create an admin or finance user (only admins may call this; the view checks). Without a
+    password the user cannot log in until one is set."""
     if role not in OPERATOR_ROLES:
         raise AccountError("Role must be admin or finance.", meta={"fields": {"role": ["Must be admin or finance."]}})
     email = normalize_email(email)
@@ -180,6 +181,19 @@ def operator_deactivate(*, user: User, actor: User | None = None) -> User:
     user.is_active = False
     user.save(update_fields=["is_active", "updated_at"])
     revoke_refresh_tokens(user=user)
+    return user
+
+
+@transaction.atomic
+def operator_reactivate(*, user: User) -> User:
+    """Let a deactivated admin or finance user log in again (a deleted one is restored instead)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.role not in OPERATOR_ROLES:
+        raise AccountError("Only admin and finance users are reactivated here.", error=ErrorCode.PERMISSION_DENIED)
+    if user.is_active:
+        raise AccountError("This user is already active.", error=ErrorCode.INVALID_STATE_TRANSITION)
+    user.is_active = True
+    user.save(update_fields=["is_active", "updated_at"])
     return user
 
 

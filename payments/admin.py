@@ -10,6 +10,7 @@ from paygate.lib.admin import ReadOnlyAdmin, SoftDeleteAdmin
 from payments import services
 from payments.models import (
     Balance,
+    ExportLog,
     IdempotencyKey,
     LedgerEntry,
     Order,
@@ -106,6 +107,7 @@ class OrderAdmin(SoftDeleteAdmin):
         "deleted_at",
     ]
     date_hierarchy = "created_at"
+    actions = ["soft_delete_selected", "restore_selected"]
 
     def has_add_permission(self, request: Any) -> bool:
         return False
@@ -261,14 +263,40 @@ class PayoutAdmin(ReadOnlyAdmin):
 
 @admin.register(ProviderProfile)
 class ProviderProfileAdmin(admin.ModelAdmin):
-    """The sandbox controls (outage, success rate, added latency) change in the ops console, through
-    `services.provider_update`, which audits them; here they are read-only."""
+    """The sandbox controls (outage, success rate, added latency) are saved through
+    `services.provider_update`, as on the ops console: audited (`provider.updated`, before and
+    after) and dropped from the router's cache. Every other field is read-only here."""
 
     list_display = [
         "name", "display_name", "enabled", "outage", "success_rate", "latency_mean_ms", "added_latency_ms", "updated_at",
     ]  # fmt: skip
-    list_editable = ["enabled"]
-    readonly_fields = ["outage", "success_rate", "added_latency_ms", "updated_at"]
+
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> list[str]:
+        return [f.name for f in ProviderProfile._meta.fields if f.name not in {"id", *services.PROVIDER_CONTROLS}]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False  # the providers are the simulated ones (payments.providers)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False  # attempts and audited changes refer to them
+
+    def save_model(self, request: Any, obj: ProviderProfile, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        services.provider_update(
+            profile=obj, outage=data["outage"], success_rate=data["success_rate"],
+            added_latency_ms=data["added_latency_ms"], actor=request.user,
+        )  # fmt: skip
+        obj.refresh_from_db()
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(ReadOnlyAdmin):
+    """The ops console's CSV exports: who, when, which, with which filters, how many rows."""
+
+    list_display = ["created_at", "kind", "actor", "filters", "rows", "finished_at"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["actor__email"]
+    list_select_related = ["actor"]
 
 
 @admin.register(IdempotencyKey)

@@ -558,6 +558,31 @@ class ProviderChange(models.Model):
         return f"{self.type} {self.provider_id} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class ExportKind(models.TextChoices):
+    PAYMENTS = "payments", "Payments"
+    REFUNDS = "refunds", "Refunds"
+
+
+class ExportLog(models.Model):
+    """The audit of a CSV export from the ops console: who asked, when, which export and with which
+    filters, and how many rows it sent. `rows` stays empty until the stream has ended; an export
+    cut short (the download cancelled) keeps it empty."""
+
+    kind = models.CharField(max_length=16, choices=ExportKind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filters = models.JSONField(default=dict, blank=True)
+    rows = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["actor", "-created_at"], name="export_log_actor_idx")]
+
+    def __str__(self) -> str:
+        return f"export {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class IdempotencyStatus(models.TextChoices):
     IN_FLIGHT = "in_flight", "In flight"
     COMPLETED = "completed", "Completed"

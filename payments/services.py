@@ -41,6 +41,7 @@ from payments.models import (
     RETRYABLE_REASONS,
     AttemptResult,
     CaptureMethod,
+    ExportLog,
     FailureReason,
     IdempotencyKey,
     IdempotencyStatus,
@@ -679,6 +680,26 @@ def provider_update(
     change = ProviderChange.objects.create(provider=profile, actor=actor, before=before, after=after)
     transaction.on_commit(partial(forget_stats, currencies=list(profile.currencies), regions=list(profile.regions)))
     return change
+
+
+# --- exports ------------------------------------------------------------------------------------
+
+
+def _json_safe(value: Any) -> Any:
+    return value if value is None or isinstance(value, str | int | float | bool) else str(value)
+
+
+def export_log_start(*, actor: User, kind: str, filters: dict[str, Any]) -> ExportLog:
+    """Record that an operator started a CSV export, with its filters, before its first row leaves."""
+    return ExportLog.objects.create(
+        actor=actor, kind=kind, filters={name: _json_safe(value) for name, value in filters.items()}
+    )
+
+
+def export_log_finish(*, export: ExportLog, rows: int) -> None:
+    """Record how many rows the export sent, once its stream has ended."""
+    export.rows, export.finished_at = rows, timezone.now()
+    ExportLog.objects.filter(pk=export.pk).update(rows=export.rows, finished_at=export.finished_at)
 
 
 # --- refunds ------------------------------------------------------------------------------------

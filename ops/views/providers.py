@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -114,7 +115,16 @@ def _context(request: HttpRequest, failed: tuple[str, ProviderForm] | None = Non
         "changes": changes,
         "hours": HEALTH_HOURS,
         "is_admin": is_admin(request),
+        "freshness": routing_freshness(),
     }
+
+
+def routing_freshness() -> str:
+    """What the router promises about a change: the bound of payments.routing's cache."""
+    ttl = settings.ROUTING_STATS_TTL_SECONDS
+    if ttl <= 0:
+        return "The router uses it from the next payment on every process."
+    return f"The router uses it within {ttl} seconds on every process (at once in this one)."
 
 
 @operator_required
@@ -143,7 +153,7 @@ def provider_update(request: HttpRequest, name: str) -> HttpResponse:
             messages.success(
                 request,
                 f"{profile.display_name} updated: {state}, success rate {data['success_rate']} %, "
-                f"added latency {data['latency_ms']} ms. The router uses it from the next payment.",
+                f"added latency {data['latency_ms']} ms. {routing_freshness()}",
             )
             return redirect("ops:providers")
     messages.error(request, f"{profile.display_name} was not changed: check the fields below.")

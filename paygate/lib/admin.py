@@ -1,11 +1,11 @@
-"""Admin helpers: read-only models; soft-deleted rows stay reachable, and can be deleted/restored by
-action."""
+"""Admin helpers: read-only models; soft-deleted rows stay reachable. Deleting and restoring are
+each admin's own actions, through its app's services: this base offers none."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -22,22 +22,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class SoftDeleteAdmin(admin.ModelAdmin):
-    """Lists every row, deleted ones too (filter on `deleted`); hard delete is not offered."""
+    """Lists every row, deleted ones too (filter on `deleted`); hard delete is not offered.
 
-    actions = ["soft_delete_selected", "restore_selected"]
+    No soft delete / restore action comes with it: a subclass that offers them defines them
+    through its app's services (locked, evented, counted), never `queryset.soft_delete()`."""
 
     def get_queryset(self, request: Any) -> Any:
         return self.model.objects.all_with_deleted()
 
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         return False
-
-    @admin.action(description="Soft delete selected", permissions=["change"])
-    def soft_delete_selected(self, request: Any, queryset: Any) -> None:
-        count = queryset.soft_delete()
-        self.message_user(request, f"{count} marked deleted.", messages.SUCCESS)
-
-    @admin.action(description="Restore selected", permissions=["change"])
-    def restore_selected(self, request: Any, queryset: Any) -> None:
-        count = queryset.update(deleted=False, deleted_at=None)
-        self.message_user(request, f"{count} restored.", messages.SUCCESS)

@@ -1,5 +1,5 @@
 """CSV exports: streamed, with the list's filters, amounts in minor and major units, formula
-injection neutralised, each export logged."""
+injection neutralised, each export logged and audited."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from decimal import Decimal
 import pytest
 from django.http import StreamingHttpResponse
 from django.test import Client
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from ops.views.exports import safe_cell
-from payments.models import Payment
+from payments.models import ExportLog, Payment
 from tests.conftest import API
 
 pytestmark = pytest.mark.django_db
@@ -89,5 +90,57 @@ def test_export_reads_in_one_query(paid, finance: Client, django_assert_max_num_
     for _ in range(5):
         paid()
 
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(5):  # + the export's audit row, written and then completed
         assert len(_rows(finance.get("/ops/payments/export.csv"))) == 5
+
+
+@pytest.mark.parametrize("who", ["finance", "admin"])
+def test_each_export_writes_one_audit_row_with_actor_filters_and_rows(
+    who: str, request: pytest.FixtureRequest, paid, merchant
+) -> None:
+    paid(1000, "USD")
+    paid(2000, "GBP")
+    client: Client = request.getfixturevalue(who)
+    actor = request.getfixturevalue(f"{who}_user")
+
+    rows = _rows(client.get("/ops/payments/export.csv", {"currency": "GBP", "merchant_id": merchant.public_id}))
+
+    log = ExportLog.objects.get()
+    assert (log.actor, log.kind, log.rows) == (actor, "payments", len(rows)) == (actor, "payments", 1)
+    assert log.filters == {"sort": "-created", "currency": "GBP", "merchant_id": merchant.public_id}
+    assert log.finished_at is not None and log.finished_at >= log.created_at
+
+
+def test_a_refunds_export_is_audited_as_such(paid, admin: Client, admin_user) -> None:
+    _rows(admin.get("/ops/refunds/export.csv", {"status": "processed"}))
+
+    log = ExportLog.objects.get()
+    assert (log.actor, log.kind, log.rows, log.filters["status"]) == (admin_user, "refunds", 0, "processed")
+
+
+def test_an_export_cut_short_is_audited_without_a_row_count(paid, finance: Client, finance_user) -> None:
+    paid()
+    response = finance.get("/ops/payments/export.csv")
+
+    next(iter(response.streaming_content))  # the header only: the download stops there
+
+    log = ExportLog.objects.get()
+    assert (log.actor, log.rows, log.finished_at) == (finance_user, None, None)
+
+
+def test_a_merchant_cannot_export_and_nothing_is_audited(merchant, login) -> None:
+    response = login(merchant.user).get("/ops/payments/export.csv")
+
+    assert response.status_code == 403
+    assert not ExportLog.objects.exists()
+
+
+def test_the_export_log_is_read_only_in_the_django_admin(paid, admin: Client, finance: Client) -> None:
+    _rows(finance.get("/ops/payments/export.csv"))
+    log = ExportLog.objects.get()
+
+    changelist = admin.get(reverse("admin:payments_exportlog_changelist"))
+    change = admin.post(reverse("admin:payments_exportlog_change", args=[log.pk]), {"rows": "99"})
+
+    assert changelist.status_code == 200 and list(changelist.context["cl"].result_list) == [log]
+    assert change.status_code == 403 and ExportLog.objects.get().rows == 0

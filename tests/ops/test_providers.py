@@ -84,3 +84,21 @@ def test_the_last_24_hours_trend_counts_every_attempt_by_hour(paid, finance: Cli
     assert len(counts) in (24, 25)  # every hour of the window, empty ones included
     assert sum(counts) == ProviderAttempt.objects.count() == counts[-1]
     assert charts["success"].rows[-1][1] == "100 %"
+
+
+@pytest.mark.parametrize(
+    ("ttl", "promise"),
+    [
+        (7, "The router uses it within 7 seconds on every process (at once in this one)."),
+        (0, "The router uses it from the next payment on every process."),
+    ],
+)
+def test_the_message_and_the_page_give_the_routing_caches_bound(
+    ttl: int, promise: str, admin: Client, settings
+) -> None:
+    settings.ROUTING_STATS_TTL_SECONDS = ttl
+
+    response = admin.post("/ops/providers/stripe/", OUTAGE)
+
+    assert _messages(response)[0].endswith(promise)
+    assert promise in admin.get("/ops/providers/").content.decode()
