@@ -75,8 +75,13 @@ class WebhookSettingsForm(forms.Form):
         required=False,
         max_length=500,
         assume_scheme="https",
-        help_text="Where PayGate POSTs events. Leave empty to turn webhooks off.",
+        help_text="Where PayGate POSTs events. Leave empty to remove the endpoint.",
         widget=forms.URLInput(attrs={"placeholder": "https://shop.example.com/paygate-hooks"}),
+    )
+    enabled = forms.BooleanField(
+        label="Send webhooks",
+        required=False,
+        help_text="Untick to pause them: the URL and the events stay; nothing that happens meanwhile is sent.",
     )
     event_types = forms.MultipleChoiceField(
         label="Events to send",

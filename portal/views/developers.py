@@ -37,7 +37,11 @@ def _page(request: PortalRequest, **extra: Any) -> dict[str, Any]:
     if event_type:
         deliveries = deliveries.filter(event__type=event_type)
     settings_form = extra.pop("settings_form", None) or WebhookSettingsForm(
-        initial={"url": merchant.webhook_url, "event_types": merchant.webhook_event_types}
+        initial={
+            "url": merchant.webhook_url,
+            "event_types": merchant.webhook_event_types,
+            "enabled": merchant.webhooks_enabled,
+        }
     )
     origins_form = extra.pop("origins_form", None) or CheckoutOriginsForm(
         initial={"origins": "\n".join(merchant.checkout_allowed_origins or [])}
@@ -89,8 +93,9 @@ def webhook_settings(request: PortalRequest) -> HttpResponse:
     if form.is_valid():
         try:
             hooks.webhook_settings_update(
-                merchant=request.merchant, url=form.cleaned_data["url"], event_types=form.cleaned_data["event_types"]
-            )
+                merchant=request.merchant, url=form.cleaned_data["url"], event_types=form.cleaned_data["event_types"],
+                enabled=form.cleaned_data["enabled"],
+            )  # fmt: skip
         except ApiError as exc:
             form.add_error("url", exc.message)
         else:

@@ -3,6 +3,7 @@ field, keeps what was typed and changes nothing."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -155,6 +156,9 @@ def test_rotating_the_api_key_needs_the_box_ticked_then_shows_the_secret_once(
     assert secret not in page(portal.get("/portal/developers/"))
 
 
+ENABLED_TICKED = re.compile(r'<input type="checkbox" name="enabled"[^>]*\bchecked')
+
+
 def test_webhook_settings_are_saved_or_refused_beside_the_url(portal: Client, merchant: Merchant, settings) -> None:
     settings.PAYGATE_WEBHOOK_ALLOW_PRIVATE_URLS = False
     refused = portal.post("/portal/developers/webhooks/", {"url": "http://127.0.0.1/hook"})
@@ -165,13 +169,31 @@ def test_webhook_settings_are_saved_or_refused_beside_the_url(portal: Client, me
     settings.PAYGATE_WEBHOOK_ALLOW_PRIVATE_URLS = True
     saved = portal.post(
         "/portal/developers/webhooks/",
-        {"url": "http://127.0.0.1:9/hook", "event_types": ["payment.captured", "refund.processed"]},
+        {"url": "http://127.0.0.1:9/hook", "event_types": ["payment.captured", "refund.processed"], "enabled": "on"},
         follow=True,
     )
     assert notices(saved) == ["Webhook settings saved."]
     merchant.refresh_from_db()
     assert merchant.webhook_url == "http://127.0.0.1:9/hook"
     assert merchant.webhook_event_types == ["payment.captured", "refund.processed"]
+    assert merchant.webhooks_enabled and ENABLED_TICKED.search(page(saved))
+
+
+def test_webhooks_paused_in_the_portal_keep_their_url_and_refuse_a_test_event(
+    portal: Client, merchant: Merchant, settings
+) -> None:
+    settings.PAYGATE_WEBHOOK_ALLOW_PRIVATE_URLS = True
+    portal.post("/portal/developers/webhooks/", {"url": "http://127.0.0.1:9/hook", "enabled": "on"}, follow=True)
+
+    paused = portal.post("/portal/developers/webhooks/", {"url": "http://127.0.0.1:9/hook"}, follow=True)
+
+    assert notices(paused) == ["Webhook settings saved."]
+    merchant.refresh_from_db()
+    assert (merchant.webhook_url, merchant.webhooks_enabled) == ("http://127.0.0.1:9/hook", False)
+    assert 'value="http://127.0.0.1:9/hook"' in page(paused) and not ENABLED_TICKED.search(page(paused))
+    assert 'name="enabled"' in page(paused)
+    refused = portal.post("/portal/developers/webhooks/test/", follow=True)
+    assert notices(refused) == ["Webhooks are turned off: turn them on to send a test event."]
 
 
 def test_a_test_event_needs_a_url(portal: Client) -> None:
