@@ -43,6 +43,7 @@ STATE_FIELDS = ["role", "is_active"]
 
 @admin.register(User)
 class UserAdmin(SoftDeleteAdmin, DjangoUserAdmin):
+    date_hierarchy = "created_at"
     form = UserEditForm
     add_form = UserCreationForm
     list_display = ["email", "name", "role", "public_id", "is_active", "deleted", "last_login", "created_at"]
@@ -137,6 +138,7 @@ class UserAdmin(SoftDeleteAdmin, DjangoUserAdmin):
 
 @admin.register(Merchant)
 class MerchantAdmin(SoftDeleteAdmin):
+    date_hierarchy = "created_at"
     list_display = [
         "business_name",
         "public_id",

@@ -191,6 +191,7 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(ProviderAttempt)
 class ProviderAttemptAdmin(ReadOnlyAdmin):
+    date_hierarchy = "created_at"
     list_display = [
         "public_id",
         "payment",
@@ -211,6 +212,7 @@ class ProviderAttemptAdmin(ReadOnlyAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
+    date_hierarchy = "created_at"
     list_display = [
         "public_id",
         "payment",
@@ -237,6 +239,7 @@ class BalanceAdmin(ReadOnlyAdmin):
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
+    date_hierarchy = "created_at"
     list_display = [
         "public_id",
         "merchant",
@@ -255,6 +258,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(Payout)
 class PayoutAdmin(ReadOnlyAdmin):
+    date_hierarchy = "created_at"
     list_display = ["public_id", "merchant", "amount", "currency", "status", "created_at"]
     list_filter = ["status", "currency"]
     search_fields = ["public_id", "merchant__public_id"]
@@ -293,6 +297,8 @@ class ProviderProfileAdmin(admin.ModelAdmin):
 class ExportLogAdmin(ReadOnlyAdmin):
     """The ops console's CSV exports: who, when, which, with which filters, how many rows."""
 
+    date_hierarchy = "created_at"
+
     list_display = ["created_at", "kind", "actor", "filters", "rows", "finished_at"]
     list_filter = ["kind", "created_at"]
     search_fields = ["actor__email"]
@@ -301,6 +307,7 @@ class ExportLogAdmin(ReadOnlyAdmin):
 
 @admin.register(IdempotencyKey)
 class IdempotencyKeyAdmin(ReadOnlyAdmin):
+    date_hierarchy = "created_at"
     list_display = ["scope", "key", "status", "response_status", "created_at"]
     list_filter = ["status"]
     search_fields = ["scope", "key"]
@@ -310,6 +317,7 @@ class IdempotencyKeyAdmin(ReadOnlyAdmin):
 # shows them, deleted ones too.
 @admin.register(Product)
 class ProductAdmin(ReadOnlyAdmin):
+    date_hierarchy = "created_at"
     list_display = ["public_id", "merchant", "name", "price", "currency", "stock", "active", "deleted", "created_at"]
     list_filter = ["active", "currency", "deleted"]
     search_fields = ["public_id", "name", "merchant__business_name"]
@@ -321,6 +329,7 @@ class ProductAdmin(ReadOnlyAdmin):
 
 @admin.register(PaymentLink)
 class PaymentLinkAdmin(ReadOnlyAdmin):
+    date_hierarchy = "created_at"
     list_display = ["public_id", "merchant", "product", "amount", "currency", "active", "expires_at", "created_at"]
     list_filter = ["active", "deleted"]
     search_fields = ["public_id", "description", "merchant__business_name"]
