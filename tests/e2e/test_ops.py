@@ -91,6 +91,11 @@ def test_finance_approves_one_review_payment_and_rejects_another(
     second.refresh_from_db()
     assert (first.status, first.review_note) == (PaymentStatus.CAPTURED, "customer confirmed by phone")
     assert (second.status, second.failure_reason) == (PaymentStatus.FAILED, "REVIEW_REJECTED")
+    # the ledger and the events follow the decisions: the approved one is captured and booked
+    assert sorted(first.ledger_entries.values_list("type", "amount")) == [("capture", 2599), ("fee", -105)]
+    assert not second.ledger_entries.exists()
+    assert {"payment.captured"} <= set(first.events.values_list("type", flat=True))
+    assert "payment.failed" in set(second.events.values_list("type", flat=True))
 
     page.get_by_role("link", name="Payments").click()
     _shot(page, "payments")
@@ -158,7 +163,11 @@ def test_admin_puts_a_provider_in_outage_and_the_next_payment_falls_back(
     assert after.status == PaymentStatus.CAPTURED and after.provider != profile.name
     assert (attempts[0].provider, attempts[0].error_code) == (profile.name, "PROVIDER_UNAVAILABLE")
     assert attempts[-1].fallback
-    page.reload()
+    # the payment's page shows the failed try and the fallback that took it
+    page.goto(f"{live_server.url}/ops/payments/{after.public_id}/")
+    expect(page.get_by_text("PROVIDER_UNAVAILABLE").first).to_be_visible()
+    expect(page.locator(".badge.warn", has_text="fallback")).to_have_count(1)
+    page.goto(f"{live_server.url}/ops/providers/")
     expect(page.get_by_text("fell back to another provider since the outage began")).to_be_visible()
     _shot(page, "providers-outage")
 
