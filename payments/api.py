@@ -56,7 +56,7 @@ class OrderViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMix
     model = Order
     serializer_class = s.OrderOutput
     filterset_class = OrderFilter
-    action_roles = {"create": CREATORS}
+    action_roles = {"create": CREATORS, "cancel": CREATORS}
 
     def scoped_queryset(self, user: Any) -> QuerySet[Order]:
         return selectors.order_list(user=user)
@@ -83,6 +83,17 @@ class OrderViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMix
         payments = selectors.order_payments(order=order)
         page = self.paginate_queryset(payments)
         return self.get_paginated_response(s.PaymentOutput(page, many=True).data)
+
+    @extend_schema(
+        tags=["orders"], summary="Cancel an unpaid order", request=s.EmptyInput, responses={200: s.OrderOutput},
+        description="From `created` or `attempted`, while no payment of the order is in progress; 409 "
+        "`INVALID_STATE_TRANSITION` otherwise. A canceled order cannot be paid.",
+    )  # fmt: skip
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def cancel(self, request: Request, id: str) -> Response:
+        s.EmptyInput(data=request.data).is_valid(raise_exception=True)
+        order = services.order_cancel(order=self.get_object(), actor=request.user)
+        return Response(render(s.OrderOutput, order))
 
 
 # --- payments -----------------------------------------------------------------------------------

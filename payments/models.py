@@ -39,6 +39,11 @@ class OrderStatus(models.TextChoices):
     CREATED = "created", "Created"
     ATTEMPTED = "attempted", "Attempted"
     PAID = "paid", "Paid"
+    CANCELED = "canceled", "Canceled"
+
+
+# An order may be canceled from these states, and only while no payment of it is in progress.
+ORDER_CANCELABLE = frozenset({OrderStatus.CREATED, OrderStatus.ATTEMPTED})
 
 
 class Order(SoftDeleteModel, TimeStampedModel):

@@ -37,6 +37,7 @@ from payments import counts, locks, stock
 from payments.cards import Scenario, card_fingerprint, card_network, card_scenario, vpa_scenario
 from payments.ledger import lock_balance, post_entries
 from payments.models import (
+    ORDER_CANCELABLE,
     PAYMENT_TRANSITIONS,
     RETRYABLE_REASONS,
     AttemptResult,
@@ -205,6 +206,33 @@ def order_restore(*, order: Order, actor: User | None = None) -> None:
         _order_event(order, "order.restored", actor)
 
 
+@change()
+def order_cancel(*, order: Order, actor: User | None = None) -> Order:
+    """Cancel an order nobody has paid: from `created` or `attempted`, while no payment of it is in
+    progress (void or let it finish first) and nothing of it has been captured. A canceled order
+    cannot be paid (`payment_create`); the order lock makes the check and a new payment exclusive."""
+    order, in_progress = locks.lock_order_to_pay(order.pk)
+    expected = sorted(ORDER_CANCELABLE)
+    meta: dict[str, Any] = {"current_state": order.status, "expected_states": expected, "action": "cancel"}
+    if order.status not in ORDER_CANCELABLE:
+        raise TransitionError(f"Cannot cancel an order that is {order.status}.", meta=meta)
+    if in_progress is not None:
+        payment_id, payment_status = in_progress
+        raise TransitionError(
+            f"Cannot cancel the order while payment {payment_id} is in progress ({payment_status}).",
+            meta=meta | {"payment_id": payment_id, "payment_status": payment_status},
+        )
+    if order.amount_paid > 0:
+        raise TransitionError(
+            "Cannot cancel an order of which a payment was captured; refund the payment instead.",
+            meta=meta | {"amount_paid": order.amount_paid},
+        )
+    order.status = OrderStatus.CANCELED
+    update(order, ["status", "updated_at"])
+    _order_event(order, "order.canceled", actor)
+    return order
+
+
 # --- payments: creation and processing ----------------------------------------------------------
 
 
@@ -272,6 +300,10 @@ def payment_create(
     if order.status == OrderStatus.PAID or order.amount_due <= 0:
         raise ApiError(
             "The order is already paid.", error=ErrorCode.ORDER_NOT_PAYABLE, meta={"order_status": order.status}
+        )
+    if order.status == OrderStatus.CANCELED:
+        raise ApiError(
+            "The order was canceled.", error=ErrorCode.ORDER_NOT_PAYABLE, meta={"order_status": order.status}
         )
     if in_progress is not None:
         payment_id, payment_status = in_progress
