@@ -71,6 +71,7 @@ class OrderViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMix
             data.is_valid(raise_exception=True)
             fields = dict(data.validated_data)
             merchant = merchant_for_create(request, fields.pop("merchant_id", None))
+            fields["expires_at"] = fields.pop("expire_by", None)
             order = services.order_create(merchant=merchant, actor=request.user, **fields)
             return Response(render(s.OrderOutput, order), status=status.HTTP_201_CREATED)
 

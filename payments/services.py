@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -176,12 +176,13 @@ def order_create(
     notes: dict | None = None,
     product: Product | None = None,
     payment_link: PaymentLink | None = None,
+    expires_at: datetime | None = None,
     actor: User | None = None,
 ) -> Order:
     check_amount(amount, currency)
     order = Order(
         merchant=merchant, amount=amount, currency=currency, receipt=receipt, notes=notes or {},
-        product=product, payment_link=payment_link,
+        product=product, payment_link=payment_link, expires_at=expires_at,
     )  # fmt: skip
     insert([order])
     _order_event(order, "order.created", actor)
@@ -304,6 +305,13 @@ def payment_create(
     if order.status == OrderStatus.CANCELED:
         raise ApiError(
             "The order was canceled.", error=ErrorCode.ORDER_NOT_PAYABLE, meta={"order_status": order.status}
+        )
+    if order.is_expired():
+        expires_at = order.expires_at.isoformat().replace("+00:00", "Z")  # type: ignore[union-attr]  # set
+        raise ApiError(
+            f"The order expired at {expires_at}.",
+            error=ErrorCode.ORDER_NOT_PAYABLE,
+            meta={"order_status": order.status, "expired": True, "expires_at": expires_at},
         )
     if in_progress is not None:
         payment_id, payment_status = in_progress

@@ -52,7 +52,12 @@ class ErrorCode(Enum):
     INVALID_STATE_TRANSITION = ErrorSpec(
         1010, 409, "The object is not in a state that allows this; meta has the current and expected states."
     )
-    ORDER_NOT_PAYABLE = ErrorSpec(1011, 409, "The order is already paid or has a payment in progress.")
+    ORDER_NOT_PAYABLE = ErrorSpec(
+        1011,
+        409,
+        "The order is already paid, canceled or expired (meta.order_status, meta.expired), or has a "
+        "payment in progress.",
+    )
     IDEMPOTENCY_IN_FLIGHT = ErrorSpec(1012, 409, "A request with this Idempotency-Key is still being processed.")
     IDEMPOTENCY_KEY_REUSED = ErrorSpec(1013, 422, "This Idempotency-Key was used with a different request.")
     PAYMENT_NOT_RETRYABLE = ErrorSpec(
