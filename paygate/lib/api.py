@@ -68,6 +68,9 @@ class ErrorCode(Enum):
     )
     INSUFFICIENT_BALANCE = ErrorSpec(1016, 409, "The payout is larger than the available balance.")
     CAPTURE_EXCEEDS_AUTHORIZED = ErrorSpec(1017, 400, "The capture is larger than the authorized amount.")
+    ORDER_EXPIRED = ErrorSpec(
+        1018, 410, "The order has expired (its expires_at has passed) and can no longer be paid: checkout only."
+    )
     INVALID_DATE_RANGE = ErrorSpec(1019, 400, "The date range is empty or reversed: `since` must be before `until`.")
     DATE_RANGE_TOO_LONG = ErrorSpec(1020, 400, "The date range is longer than this report allows; see meta.max_days.")
     WEBHOOK_URL_NOT_ALLOWED = ErrorSpec(
