@@ -237,6 +237,26 @@ def order_cancel(*, order: Order, actor: User | None = None) -> Order:
 # --- payments: creation and processing ----------------------------------------------------------
 
 
+def _check_payable(order: Order) -> None:
+    """Refuse to charge an order that is paid, canceled or past its `expires_at` (the caller holds
+    its lock, so a cancel cannot slip in between this check and the payment)."""
+    if order.status == OrderStatus.PAID or order.amount_due <= 0:
+        raise ApiError(
+            "The order is already paid.", error=ErrorCode.ORDER_NOT_PAYABLE, meta={"order_status": order.status}
+        )
+    if order.status == OrderStatus.CANCELED:
+        raise ApiError(
+            "The order was canceled.", error=ErrorCode.ORDER_NOT_PAYABLE, meta={"order_status": order.status}
+        )
+    if order.is_expired():
+        expires_at = order.expires_at.isoformat().replace("+00:00", "Z")  # type: ignore[union-attr]  # set
+        raise ApiError(
+            f"The order expired at {expires_at}.",
+            error=ErrorCode.ORDER_NOT_PAYABLE,
+            meta={"order_status": order.status, "expired": True, "expires_at": expires_at},
+        )
+
+
 @dataclass(frozen=True)
 class CardDetails:
     """Card input as validated at the edge. The number lives only in this object, in memory."""
@@ -298,21 +318,7 @@ def payment_create(
 ) -> Payment:
     """Create a payment for what the order still owes and queue its processing."""
     order, in_progress = locks.lock_order_to_pay(order.pk)
-    if order.status == OrderStatus.PAID or order.amount_due <= 0:
-        raise ApiError(
-            "The order is already paid.", error=ErrorCode.ORDER_NOT_PAYABLE, meta={"order_status": order.status}
-        )
-    if order.status == OrderStatus.CANCELED:
-        raise ApiError(
-            "The order was canceled.", error=ErrorCode.ORDER_NOT_PAYABLE, meta={"order_status": order.status}
-        )
-    if order.is_expired():
-        expires_at = order.expires_at.isoformat().replace("+00:00", "Z")  # type: ignore[union-attr]  # set
-        raise ApiError(
-            f"The order expired at {expires_at}.",
-            error=ErrorCode.ORDER_NOT_PAYABLE,
-            meta={"order_status": order.status, "expired": True, "expires_at": expires_at},
-        )
+    _check_payable(order)
     if in_progress is not None:
         payment_id, payment_status = in_progress
         raise ApiError(
@@ -583,7 +589,9 @@ def payment_cancel(*, payment: Payment, actor: User | None = None) -> Payment:
 
 @change()
 def payment_retry(*, payment: Payment, actor: User | None = None) -> Payment:
-    """Try a failed payment again (soft failures only, at most PAYGATE_MAX_RETRIES times)."""
+    """Try a failed payment again (soft failures only, at most PAYGATE_MAX_RETRIES times), while its
+    order can still be paid: the order is locked first, as a new payment would lock it."""
+    order = locks.lock_order(payment.order_id)
     payment = locks.lock_payment(payment.pk)
     if payment.status != PaymentStatus.FAILED:
         raise TransitionError(
@@ -602,6 +610,7 @@ def payment_retry(*, payment: Payment, actor: User | None = None) -> Payment:
             error=ErrorCode.PAYMENT_NOT_RETRYABLE,
             meta={"retry_count": payment.retry_count, "max_retries": settings.PAYGATE_MAX_RETRIES},
         )
+    _check_payable(order)
     stock.stock_take(payment.order)  # its unit went back to stock when it failed
     payment.status = PaymentStatus.PROCESSING
     payment.retry_count += 1

@@ -163,3 +163,18 @@ def test_cancel_takes_no_body(merchant_api: APIClient) -> None:
 
     assert response.status_code == 400
     assert Order.objects.get(public_id=order["id"]).status == OrderStatus.CREATED
+
+
+def test_a_failed_payment_of_a_canceled_order_cannot_be_retried(merchant_api: APIClient) -> None:
+    order = create_order(merchant_api)
+    failed = pay(merchant_api, order["id"], "4000000000000119")  # a soft failure: retryable
+    assert cancel(merchant_api, order["id"]).status_code == 200
+
+    response = merchant_api.post(f"{API}/payments/{failed['id']}/retry/", {}, format="json")
+
+    assert response.status_code == 409
+    error = response.json()["exception"]
+    assert (error["code"], error["meta"]["order_status"]) == (1011, "canceled")
+    payment = Payment.objects.get(public_id=failed["id"])
+    assert (payment.status, payment.retry_count) == ("failed", 0)
+    assert not Event.objects.filter(type="payment.retried").exists()

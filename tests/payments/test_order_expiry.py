@@ -166,3 +166,16 @@ def test_a_paid_order_is_never_expired(key_api: APIClient) -> None:
     stored.status = OrderStatus.CREATED
     assert stored.is_expired(expire_by)
     assert not stored.is_expired(expire_by - timedelta(microseconds=1))
+
+
+def test_a_failed_payment_cannot_be_retried_once_its_order_expired(key_api: APIClient) -> None:
+    expire_by = in_(hours=1)
+    order = create_order(key_api, expire_by=iso(expire_by))
+    failed = pay(key_api, order["id"], "4000000000000119")  # a soft failure: retryable
+
+    with time_machine.travel(expire_by):
+        response = key_api.post(f"{API}/payments/{failed['id']}/retry/", {}, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["exception"]["meta"]["expired"] is True
+    assert Payment.objects.get(public_id=failed["id"]).retry_count == 0
