@@ -48,3 +48,20 @@ def test_cancel_and_pay_racing_on_one_order_never_both_happen(merchant: Merchant
         else:
             assert isinstance(paid_for, Payment) and payments == 1
             assert getattr(canceled, "error", None) is not None and canceled.error.status == 409  # type: ignore[union-attr]
+
+
+def test_payers_racing_on_a_manual_capture_order_make_one_payment(merchant: Merchant) -> None:
+    # given an order whose payment stays authorized (in progress) until the merchant captures it
+    merchant.auto_capture = False
+    merchant.save()
+    order = services.order_create(merchant=merchant, amount=2599, currency="GBP")
+    card = services.CardDetails(number="4242424242424242", exp_month=12, exp_year=2030)
+
+    # when six payers pay it at the same instant
+    results = race(6, lambda i: services.payment_create(order=order, method="card", region="eu", card=card))
+
+    # then one payment is authorized and the others are told one is in progress
+    assert sum(isinstance(r, Payment) for r in results) == 1, results
+    refusals = [r for r in results if not isinstance(r, Payment)]
+    assert all(getattr(r, "meta", {}).get("payment_status") == "authorized" for r in refusals), refusals
+    assert Payment.objects.filter(order=order).count() == 1
