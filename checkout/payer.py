@@ -118,10 +118,8 @@ def pay(*, order: Order, data: dict[str, Any]) -> Payment:
     """Create the payment exactly as the merchant API does, from validated payer input. The order
     is checked first (paid, canceled: 409; expired: 410), and again by the service under its lock."""
     payable_or_conflict(order)
-    card = data.get("card")
-    customer = data.get("customer")
     try:
-        return _pay(order=order, card=card, customer=customer, data=data)
+        return _payment_create(order, data)
     except ApiError as exc:
         if exc.error == ErrorCode.ORDER_NOT_PAYABLE and exc.meta.get("expired"):
             # It expired between the check above and the service's: the payer's answer is still 410.
@@ -129,7 +127,8 @@ def pay(*, order: Order, data: dict[str, Any]) -> Payment:
         raise
 
 
-def _pay(*, order: Order, card: dict | None, customer: dict | None, data: dict[str, Any]) -> Payment:
+def _payment_create(order: Order, data: dict[str, Any]) -> Payment:
+    card, customer = data.get("card"), data.get("customer")
     return services.payment_create(
         order=order,
         method=data["method"],
