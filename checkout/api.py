@@ -22,7 +22,12 @@ from paygate.lib.schema import ErrorEnvelopeSerializer
 
 NOT_FOUND = OpenApiResponse(ErrorEnvelopeSerializer, description="No such order or payment.")
 CONFLICT = OpenApiResponse(
-    ErrorEnvelopeSerializer, description="The order is already paid or has a payment in progress."
+    ErrorEnvelopeSerializer,
+    description="`ORDER_NOT_PAYABLE`: the order is already paid (`meta.order_status` `paid`) or canceled "
+    "(`canceled`), or has a payment in progress.",
+)
+GONE = OpenApiResponse(
+    ErrorEnvelopeSerializer, description="`ORDER_EXPIRED`: the order's `expires_at` has passed; it cannot be paid."
 )
 RATE_LIMITED = OpenApiResponse(ErrorEnvelopeSerializer, description="Too many requests; see Retry-After.")
 
@@ -37,9 +42,9 @@ class CheckoutOrderView(PublicView):
     @extend_schema(
         tags=["checkout"],
         summary="An order as its payer sees it",
-        responses={200: s.CheckoutOrderOutput, 404: NOT_FOUND, 409: CONFLICT, 429: RATE_LIMITED},
+        responses={200: s.CheckoutOrderOutput, 404: NOT_FOUND, 409: CONFLICT, 410: GONE, 429: RATE_LIMITED},
         description="Public. The merchant's business name, the amount and the receipt; 409 when the order "
-        "is already paid.",
+        "is already paid or was canceled, 410 when it has expired.",
     )
     def get(self, request: Request, order_id: str) -> Response:
         order = payer.order_for_payer(order_id)
@@ -53,8 +58,9 @@ class CheckoutPaymentCreateView(PublicView):
         tags=["checkout"],
         summary="Pay an order (card or UPI) as its payer",
         request=payer.CheckoutPaymentInput,
-        responses={201: s.CheckoutPaymentOutput, 404: NOT_FOUND, 409: CONFLICT, 429: RATE_LIMITED},
-        description="Public. Creates the payment as `POST payments/` does; poll `checkout/payments/{id}/` "
+        responses={201: s.CheckoutPaymentOutput, 404: NOT_FOUND, 409: CONFLICT, 410: GONE, 429: RATE_LIMITED},
+        description="Public. Creates the payment as `POST payments/` does (409 when the order is paid or "
+        "canceled, 410 when it has expired); poll `checkout/payments/{id}/` "
         "while its outcome is `processing`.",
     )
     def post(self, request: Request) -> Response:

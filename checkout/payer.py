@@ -8,6 +8,7 @@ other payers' payments, and it sets only the payment method and its own details.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.http import Http404
@@ -65,11 +66,41 @@ def order_for_payer(order_id: str, *, key: str = "") -> Order:
     return order
 
 
-def payable_or_conflict(order: Order) -> None:
+@dataclass(frozen=True)
+class Closed:
+    """Why a payer can no longer pay an order: what the page and the public API answer."""
+
+    state: str  # paid | canceled | expired
+    title: str
+    message: str
+    error: ErrorCode
+    meta: dict[str, Any]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def closed(order: Order) -> Closed | None:
+    """Paid or canceled: 409; past its `expires_at` unpaid: 410; None while it can be paid."""
+    meta: dict[str, Any] = {"order_status": order.status}
     if order.status == OrderStatus.PAID or order.amount_due <= 0:
-        raise ApiError(
-            "This order has already been paid.", error=ErrorCode.ORDER_NOT_PAYABLE, meta={"order_status": order.status}
+        return Closed(
+            "paid", "Nothing left to pay", "This order has already been paid.", ErrorCode.ORDER_NOT_PAYABLE, meta
         )
+    if order.status == OrderStatus.CANCELED:
+        message = "This order was canceled by the merchant and can no longer be paid."
+        return Closed("canceled", "This order was canceled", message, ErrorCode.ORDER_NOT_PAYABLE, meta)
+    if order.is_expired():
+        message = "This order has expired and can no longer be paid. Ask the merchant for a new one."
+        meta |= {"expired": True, "expires_at": _iso(order.expires_at)}  # type: ignore[arg-type]  # set when expired
+        return Closed("expired", "This order has expired", message, ErrorCode.ORDER_EXPIRED, meta)
+    return None
+
+
+def payable_or_conflict(order: Order) -> None:
+    if (reason := closed(order)) is not None:
+        raise ApiError(reason.message, error=reason.error, meta=reason.meta)
 
 
 def payment_for_payer(payment_id: str) -> Payment:
@@ -84,9 +115,20 @@ def payment_for_payer(payment_id: str) -> Payment:
 
 
 def pay(*, order: Order, data: dict[str, Any]) -> Payment:
-    """Create the payment exactly as the merchant API does, from validated payer input."""
-    card = data.get("card")
-    customer = data.get("customer")
+    """Create the payment exactly as the merchant API does, from validated payer input. The order
+    is checked first (paid, canceled: 409; expired: 410), and again by the service under its lock."""
+    payable_or_conflict(order)
+    try:
+        return _payment_create(order, data)
+    except ApiError as exc:
+        if exc.error == ErrorCode.ORDER_NOT_PAYABLE and exc.meta.get("expired"):
+            # It expired between the check above and the service's: the payer's answer is still 410.
+            raise ApiError(exc.message, error=ErrorCode.ORDER_EXPIRED, meta=exc.meta) from None
+        raise
+
+
+def _payment_create(order: Order, data: dict[str, Any]) -> Payment:
+    card, customer = data.get("card"), data.get("customer")
     return services.payment_create(
         order=order,
         method=data["method"],
@@ -114,6 +156,7 @@ def order_view(order: Order) -> dict[str, Any]:
         "currency": order.currency,
         "receipt": order.receipt,
         "status": order.status,
+        "expires_at": _iso(order.expires_at) if order.expires_at else None,
         "methods": methods_for(order),
         "test_mode": True,
     }

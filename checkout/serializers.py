@@ -19,6 +19,7 @@ class CheckoutOrderOutput(serializers.Serializer):
     currency = serializers.CharField()
     receipt = serializers.CharField()
     status = serializers.CharField()
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="After it the order cannot be paid; null: never.")
     methods = serializers.ListField(child=serializers.ChoiceField(choices=Method.choices))
     test_mode = serializers.BooleanField(help_text="Always true: payments go to simulated providers.")
 

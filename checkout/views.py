@@ -138,14 +138,24 @@ def _page(
     return secure(render(request, "checkout/pay.html", context, status=status), order.merchant)
 
 
-def _closed(request: HttpRequest, order: Order, *, message: str, status: int) -> HttpResponse:
+def _closed(request: HttpRequest, order: Order, reason: payer.Closed) -> HttpResponse:
+    """Paid (409), canceled (409) or expired (410): a page that says so, with no form."""
     context = {
         "order": order,
         "merchant": order.merchant,
-        "message": message,
+        "closed": reason,
         "embed": embed_params(request, order.merchant),
     }
-    return secure(render(request, "checkout/closed.html", context, status=status), order.merchant)
+    return secure(render(request, "checkout/closed.html", context, status=reason.error.status), order.merchant)
+
+
+def _refused(order: Order, exc: ApiError) -> payer.Closed:
+    """Why the payment was refused when the order looked payable a moment before: paid, canceled or
+    expired since (the order as it is now), or another payment in progress, or sold out."""
+    reason = payer.closed(payer.order_for_payer(order.public_id))
+    if reason is not None:
+        return reason
+    return payer.Closed("unavailable", "This order cannot be paid now", exc.message, exc.error, exc.meta)
 
 
 # A payer has no session and no ambient authority here to protect, and the page runs inside the
@@ -156,10 +166,8 @@ def _closed(request: HttpRequest, order: Order, *, message: str, status: int) ->
 @require_http_methods(["GET", "POST"])
 def checkout_page(request: HttpRequest, order_id: str) -> HttpResponse:
     order = payer.order_for_payer(order_id, key=request.GET.get("key", ""))
-    try:
-        payer.payable_or_conflict(order)
-    except ApiError:
-        return _closed(request, order, message="This order has already been paid.", status=409)
+    if (reason := payer.closed(order)) is not None:
+        return _closed(request, order, reason)
     if request.method == "GET":
         return _page(request, order)
     data = _form_data(request.POST) | {"order_id": order.public_id}
@@ -170,8 +178,8 @@ def checkout_page(request: HttpRequest, order_id: str) -> HttpResponse:
     try:
         payment = payer.pay(order=order, data=form.validated_data)
     except ApiError as exc:
-        if exc.error.status == 409:
-            return _closed(request, order, message=exc.message, status=409)
+        if exc.error.status in (409, 410):
+            return _closed(request, order, _refused(order, exc))
         return _page(request, order, errors={"form": exc.message}, typed=typed, status=exc.error.status)
     url = reverse("checkout:payment", args=[order.public_id, payment.public_id])
     return redirect(_with_query(url, embed_params(request, order.merchant)))

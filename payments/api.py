@@ -56,7 +56,7 @@ class OrderViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMix
     model = Order
     serializer_class = s.OrderOutput
     filterset_class = OrderFilter
-    action_roles = {"create": CREATORS}
+    action_roles = {"create": CREATORS, "cancel": CREATORS}
 
     def scoped_queryset(self, user: Any) -> QuerySet[Order]:
         return selectors.order_list(user=user)
@@ -71,6 +71,7 @@ class OrderViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMix
             data.is_valid(raise_exception=True)
             fields = dict(data.validated_data)
             merchant = merchant_for_create(request, fields.pop("merchant_id", None))
+            fields["expires_at"] = fields.pop("expire_by", None)
             order = services.order_create(merchant=merchant, actor=request.user, **fields)
             return Response(render(s.OrderOutput, order), status=status.HTTP_201_CREATED)
 
@@ -83,6 +84,17 @@ class OrderViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMix
         payments = selectors.order_payments(order=order)
         page = self.paginate_queryset(payments)
         return self.get_paginated_response(s.PaymentOutput(page, many=True).data)
+
+    @extend_schema(
+        tags=["orders"], summary="Cancel an unpaid order", request=s.EmptyInput, responses={200: s.OrderOutput},
+        description="From `created` or `attempted`, while no payment of the order is in progress; 409 "
+        "`INVALID_STATE_TRANSITION` otherwise. A canceled order cannot be paid.",
+    )  # fmt: skip
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def cancel(self, request: Request, id: str) -> Response:
+        s.EmptyInput(data=request.data).is_valid(raise_exception=True)
+        order = services.order_cancel(order=self.get_object(), actor=request.user)
+        return Response(render(s.OrderOutput, order))
 
 
 # --- payments -----------------------------------------------------------------------------------

@@ -8,8 +8,6 @@ change can add the difference to the daily counts.
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Subquery
-
 from paygate.lib.compiled import Param, compiled
 from payments.counts import snapshot
 from payments.models import Order, Payment, PaymentStatus, Refund
@@ -26,17 +24,11 @@ _order = compiled(
         .filter(pk=Param("pk"))
     )
 )
-_in_progress = Payment.objects.filter(order=OuterRef("pk"), status__in=IN_PROGRESS)
-_order_to_pay = compiled(
+_in_progress = compiled(
     lambda: (
-        Order.objects.all_with_deleted()
-        .select_for_update(of=("self",))
-        .select_related("merchant")
-        .annotate(
-            in_progress_id=Subquery(_in_progress.values("public_id")[:1]),
-            in_progress_status=Subquery(_in_progress.values("status")[:1]),
-        )
-        .filter(pk=Param("pk"))
+        Payment.objects.only("public_id", "status")
+        .filter(order_id=Param("order_id"), status__in=IN_PROGRESS)
+        .order_by()[:1]
     )
 )
 # The order is joined (not locked) for the payment's snapshots, which show its public id.
@@ -58,11 +50,18 @@ def lock_order(pk: int) -> Order:
 
 
 def lock_order_to_pay(pk: int) -> tuple[Order, tuple[str, str] | None]:
-    """The order locked for a new payment, and (public id, status) of a payment of it that is not
-    final yet, or None — read in the same statement."""
-    order = _order_to_pay.get(pk=pk)
-    in_flight = (order.in_progress_id, order.in_progress_status) if order.in_progress_id else None  # type: ignore[attr-defined]
-    return snapshot(order), in_flight
+    """The order locked for a new payment (or its cancel), and (public id, status) of a payment of
+    it that is not final yet, or None.
+
+    The payment is read after the lock, in a statement of its own: on PostgreSQL (READ COMMITTED) a
+    statement that waited for the lock still reads other tables as they were when it began, so a
+    payment created by the transaction it waited for would be missed — read in one statement, six
+    payers racing on one manual-capture order each got a payment authorized. Every change that
+    starts a payment (`payment_create`, `payment_retry`) holds this lock, so none begins before
+    this transaction commits."""
+    order = _order.get(pk=pk)
+    payment = _in_progress.first(order_id=pk)
+    return snapshot(order), (payment.public_id, payment.status) if payment is not None else None
 
 
 def lock_payment(pk: int) -> Payment:

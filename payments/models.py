@@ -10,10 +10,13 @@ when a composite index below already leads with it, and public ids are unique by
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
+from django.utils import timezone
 
 from merchants.models import Merchant, ScopedManager, ScopedQuerySet
 from paygate.lib.ids import PublicIdField, unique_public_id
@@ -39,6 +42,11 @@ class OrderStatus(models.TextChoices):
     CREATED = "created", "Created"
     ATTEMPTED = "attempted", "Attempted"
     PAID = "paid", "Paid"
+    CANCELED = "canceled", "Canceled"
+
+
+# An order may be canceled from these states, and only while no payment of it is in progress.
+ORDER_CANCELABLE = frozenset({OrderStatus.CREATED, OrderStatus.ATTEMPTED})
 
 
 class Order(SoftDeleteModel, TimeStampedModel):
@@ -51,6 +59,9 @@ class Order(SoftDeleteModel, TimeStampedModel):
     receipt = models.CharField(max_length=64, blank=True)
     notes = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveIntegerField(default=0, help_text="Payments made against this order.")
+    # Past this time an unpaid order can no longer be paid. Nothing sweeps expired orders: their
+    # status stays as it was, and `payment_create` compares with now under the order's lock.
+    expires_at = models.DateTimeField(null=True, blank=True)
     # Set on orders made by a payment link: the unit of stock its payment takes, and the link.
     product = models.ForeignKey("Product", on_delete=models.PROTECT, null=True, blank=True, related_name="orders")
     payment_link = models.ForeignKey(
@@ -91,6 +102,12 @@ class Order(SoftDeleteModel, TimeStampedModel):
     @property
     def amount_due(self) -> int:
         return max(self.amount - self.amount_paid, 0)
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        """Whether the order is past its `expires_at` without having been paid."""
+        if self.expires_at is None or self.status == OrderStatus.PAID:
+            return False
+        return (now or timezone.now()) >= self.expires_at
 
 
 class Product(SoftDeleteModel, TimeStampedModel):

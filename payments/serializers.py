@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -50,12 +51,28 @@ def validate_amount(amount: int, currency: str, field: str = "amount") -> None:
         raise serializers.ValidationError({field: [str(exc)]}) from None
 
 
+ORDER_MAX_EXPIRY_DAYS = 30
+
+
 class OrderCreateInput(StrictSerializer):
     amount = StrictIntegerField(help_text="Minor units of the currency (2599 = 25.99).")
     currency = CurrencyField()
     receipt = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     notes = serializers.DictField(required=False, default=dict, help_text="Up to 15 keys of your own data.")
     merchant_id = serializers.CharField(required=False, help_text="Admins only: the merchant to create it for.")
+    expire_by = serializers.DateTimeField(
+        required=False,
+        help_text=f"ISO 8601, in the future and at most {ORDER_MAX_EXPIRY_DAYS} days ahead: after it the order "
+        "can no longer be paid. Default: never.",
+    )
+
+    def validate_expire_by(self, expire_by: datetime) -> datetime:
+        now = timezone.now()
+        if expire_by <= now:
+            raise serializers.ValidationError("Must be in the future.")
+        if expire_by > now + timedelta(days=ORDER_MAX_EXPIRY_DAYS):
+            raise serializers.ValidationError(f"Must be at most {ORDER_MAX_EXPIRY_DAYS} days ahead.")
+        return expire_by
 
     def validate_notes(self, notes: dict[str, Any]) -> dict[str, Any]:
         if len(notes) > 15:
@@ -189,7 +206,7 @@ class OrderOutput(serializers.ModelSerializer):
         model = Order
         fields = [
             "id", "merchant_id", "amount", "currency", "amount_paid", "amount_due", "status",
-            "receipt", "notes", "attempts", "created_at",
+            "receipt", "notes", "attempts", "expires_at", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
 

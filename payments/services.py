@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -37,6 +37,7 @@ from payments import counts, locks, stock
 from payments.cards import Scenario, card_fingerprint, card_network, card_scenario, vpa_scenario
 from payments.ledger import lock_balance, post_entries
 from payments.models import (
+    ORDER_CANCELABLE,
     PAYMENT_TRANSITIONS,
     RETRYABLE_REASONS,
     AttemptResult,
@@ -176,12 +177,13 @@ def order_create(
     notes: dict | None = None,
     product: Product | None = None,
     payment_link: PaymentLink | None = None,
+    expires_at: datetime | None = None,
     actor: User | None = None,
 ) -> Order:
     check_amount(amount, currency)
     order = Order(
         merchant=merchant, amount=amount, currency=currency, receipt=receipt, notes=notes or {},
-        product=product, payment_link=payment_link,
+        product=product, payment_link=payment_link, expires_at=expires_at,
     )  # fmt: skip
     insert([order])
     _order_event(order, "order.created", actor)
@@ -206,7 +208,54 @@ def order_restore(*, order: Order, actor: User | None = None) -> None:
         _order_event(order, "order.restored", actor)
 
 
+@change()
+def order_cancel(*, order: Order, actor: User | None = None) -> Order:
+    """Cancel an order nobody has paid: from `created` or `attempted`, while no payment of it is in
+    progress (void or let it finish first) and nothing of it has been captured. A canceled order
+    cannot be paid (`payment_create`); the order lock makes the check and a new payment exclusive."""
+    order, in_progress = locks.lock_order_to_pay(order.pk)
+    expected = sorted(ORDER_CANCELABLE)
+    meta: dict[str, Any] = {"current_state": order.status, "expected_states": expected, "action": "cancel"}
+    if order.status not in ORDER_CANCELABLE:
+        raise TransitionError(f"Cannot cancel an order that is {order.status}.", meta=meta)
+    if in_progress is not None:
+        payment_id, payment_status = in_progress
+        raise TransitionError(
+            f"Cannot cancel the order while payment {payment_id} is in progress ({payment_status}).",
+            meta=meta | {"payment_id": payment_id, "payment_status": payment_status},
+        )
+    if order.amount_paid > 0:
+        raise TransitionError(
+            "Cannot cancel an order of which a payment was captured; refund the payment instead.",
+            meta=meta | {"amount_paid": order.amount_paid},
+        )
+    order.status = OrderStatus.CANCELED
+    update(order, ["status", "updated_at"])
+    _order_event(order, "order.canceled", actor)
+    return order
+
+
 # --- payments: creation and processing ----------------------------------------------------------
+
+
+def _check_payable(order: Order) -> None:
+    """Refuse to charge an order that is paid, canceled or past its `expires_at` (the caller holds
+    its lock, so a cancel cannot slip in between this check and the payment)."""
+    if order.status == OrderStatus.PAID or order.amount_due <= 0:
+        raise ApiError(
+            "The order is already paid.", error=ErrorCode.ORDER_NOT_PAYABLE, meta={"order_status": order.status}
+        )
+    if order.status == OrderStatus.CANCELED:
+        raise ApiError(
+            "The order was canceled.", error=ErrorCode.ORDER_NOT_PAYABLE, meta={"order_status": order.status}
+        )
+    if order.is_expired():
+        expires_at = order.expires_at.isoformat().replace("+00:00", "Z")  # type: ignore[union-attr]  # set
+        raise ApiError(
+            f"The order expired at {expires_at}.",
+            error=ErrorCode.ORDER_NOT_PAYABLE,
+            meta={"order_status": order.status, "expired": True, "expires_at": expires_at},
+        )
 
 
 @dataclass(frozen=True)
@@ -270,10 +319,7 @@ def payment_create(
 ) -> Payment:
     """Create a payment for what the order still owes and queue its processing."""
     order, in_progress = locks.lock_order_to_pay(order.pk)
-    if order.status == OrderStatus.PAID or order.amount_due <= 0:
-        raise ApiError(
-            "The order is already paid.", error=ErrorCode.ORDER_NOT_PAYABLE, meta={"order_status": order.status}
-        )
+    _check_payable(order)
     if in_progress is not None:
         payment_id, payment_status = in_progress
         raise ApiError(
@@ -544,7 +590,9 @@ def payment_cancel(*, payment: Payment, actor: User | None = None) -> Payment:
 
 @change()
 def payment_retry(*, payment: Payment, actor: User | None = None) -> Payment:
-    """Try a failed payment again (soft failures only, at most PAYGATE_MAX_RETRIES times)."""
+    """Try a failed payment again (soft failures only, at most PAYGATE_MAX_RETRIES times), while its
+    order can still be paid: the order is locked first, as a new payment would lock it."""
+    order = locks.lock_order(payment.order_id)
     payment = locks.lock_payment(payment.pk)
     if payment.status != PaymentStatus.FAILED:
         raise TransitionError(
@@ -563,6 +611,7 @@ def payment_retry(*, payment: Payment, actor: User | None = None) -> Payment:
             error=ErrorCode.PAYMENT_NOT_RETRYABLE,
             meta={"retry_count": payment.retry_count, "max_retries": settings.PAYGATE_MAX_RETRIES},
         )
+    _check_payable(order)
     stock.stock_take(payment.order)  # its unit went back to stock when it failed
     payment.status = PaymentStatus.PROCESSING
     payment.retry_count += 1

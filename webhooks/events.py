@@ -10,6 +10,7 @@ from __future__ import annotations
 SUBSCRIBABLE_EVENT_TYPES: tuple[str, ...] = (
     "order.created",
     "order.paid",
+    "order.canceled",
     "order.deleted",
     "order.restored",
     "payment.created",

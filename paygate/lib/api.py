@@ -52,7 +52,12 @@ class ErrorCode(Enum):
     INVALID_STATE_TRANSITION = ErrorSpec(
         1010, 409, "The object is not in a state that allows this; meta has the current and expected states."
     )
-    ORDER_NOT_PAYABLE = ErrorSpec(1011, 409, "The order is already paid or has a payment in progress.")
+    ORDER_NOT_PAYABLE = ErrorSpec(
+        1011,
+        409,
+        "The order is already paid, canceled or expired (meta.order_status, meta.expired), or has a "
+        "payment in progress.",
+    )
     IDEMPOTENCY_IN_FLIGHT = ErrorSpec(1012, 409, "A request with this Idempotency-Key is still being processed.")
     IDEMPOTENCY_KEY_REUSED = ErrorSpec(1013, 422, "This Idempotency-Key was used with a different request.")
     PAYMENT_NOT_RETRYABLE = ErrorSpec(
@@ -63,6 +68,9 @@ class ErrorCode(Enum):
     )
     INSUFFICIENT_BALANCE = ErrorSpec(1016, 409, "The payout is larger than the available balance.")
     CAPTURE_EXCEEDS_AUTHORIZED = ErrorSpec(1017, 400, "The capture is larger than the authorized amount.")
+    ORDER_EXPIRED = ErrorSpec(
+        1018, 410, "The order has expired (its expires_at has passed) and can no longer be paid: checkout only."
+    )
     INVALID_DATE_RANGE = ErrorSpec(1019, 400, "The date range is empty or reversed: `since` must be before `until`.")
     DATE_RANGE_TOO_LONG = ErrorSpec(1020, 400, "The date range is longer than this report allows; see meta.max_days.")
     WEBHOOK_URL_NOT_ALLOWED = ErrorSpec(

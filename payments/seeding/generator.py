@@ -307,7 +307,7 @@ class _Generator:
         return (
             f'{{"id": "{p.order_id}", "merchant_id": "{p.shop.merchant_id}", "amount": {p.amount}, '
             f'"currency": "{p.currency}", "amount_paid": {amount_paid}, "amount_due": {max(p.amount - amount_paid, 0)}, '
-            f'"status": "{status}", "receipt": "{p.receipt}", "notes": {{}}, "attempts": {attempts}, '
+            f'"status": "{status}", "receipt": "{p.receipt}", "notes": {{}}, "attempts": {attempts}, "expires_at": null, '
             f'"created_at": "{_iso(p.order_created)}"}}'
         )
 
@@ -473,7 +473,7 @@ class _Generator:
         data = (
             f'{{"id": "{public_id}", "merchant_id": "{shop.merchant_id}", "amount": {amount}, '
             f'"currency": "{currency}", "amount_paid": 0, "amount_due": {amount}, "status": "created", '
-            f'"receipt": "{receipt}", "notes": {{}}, "attempts": 0, "created_at": "{created}"}}'
+            f'"receipt": "{receipt}", "notes": {{}}, "attempts": 0, "expires_at": null, "created_at": "{created}"}}'
         )
         self._event(at, shop, "order.created", "order", public_id, data, None, shop.actor)
         self.batch.orders.append((pk, public_id, shop.merchant_pk, amount, currency, 0, OrderStatus.CREATED, receipt,

@@ -206,7 +206,10 @@
           var error = answer.json.exception || {};
           if (answer.status === 400 && error.meta && error.meta.fields) showFieldErrors(form, error.meta.fields, "");
           else formError(error.message || "The payment could not be started. Try again.");
-          if (answer.status === 409 && error.meta && error.meta.order_status === "paid") location.reload();
+          // Paid, canceled or expired meanwhile: the reloaded page says so (without the form).
+          var closed = answer.status === 410 ||
+            (answer.status === 409 && error.meta && (error.meta.order_status === "paid" || error.meta.order_status === "canceled"));
+          if (closed) location.reload();
         })
         .catch(function () {
           processing(false);

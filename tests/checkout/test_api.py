@@ -25,6 +25,7 @@ def test_order_shows_only_what_a_payer_may_see(api: APIClient, merchant: Merchan
         "currency",
         "receipt",
         "status",
+        "expires_at",
         "methods",
         "test_mode",
     }

@@ -3,16 +3,18 @@ the browser refusing to frame the checkout on a site the merchant did not allow.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import FrameLocator, Page, expect
 from pytest_httpserver import HTTPServer
 
 from merchants import services as merchant_services
 from merchants.models import Merchant
 from payments import services
-from payments.models import Order, PaymentStatus
+from payments.models import Order, Payment, PaymentStatus
 from payments.providers import ensure_default_profiles
 from tests.e2e.conftest import axe_violations
 from tests.payments.test_worker import DB_BACKEND, run_worker_batch
@@ -158,6 +160,31 @@ def test_hosted_page_without_the_modal(page: Page, live_server, merchant: Mercha
     page.locator("#form-card").get_by_role("button", name="Pay").click()
     expect(page.get_by_role("heading", name="Payment failed")).to_be_visible()
     shot(page, "09-hosted-failed", axe=True)
+
+
+def test_the_hosted_page_says_when_the_order_was_canceled_or_has_expired(
+    page: Page, live_server, merchant: Merchant
+) -> None:
+    ensure_default_profiles()
+    order = services.order_create(merchant=merchant, amount=2599, currency="GBP", receipt="inv_42")
+    page.set_viewport_size({"width": 1200, "height": 1100})
+    page.goto(f"{live_server.url}/checkout/{order.public_id}/")
+    expect(page.locator("#form-card[data-ready]")).to_be_attached()
+
+    services.order_cancel(order=order)  # the merchant cancels it while the payer types
+    pay_by_card(page, "4242 4242 4242 4242")
+
+    expect(page.get_by_role("heading", name="This order was canceled")).to_be_visible()
+    expect(page.locator("#form-card")).to_have_count(0)
+    shot(page, "10-hosted-canceled", axe=True)
+
+    expired = services.order_create(
+        merchant=merchant, amount=2599, currency="GBP", expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    page.goto(f"{live_server.url}/checkout/{expired.public_id}/")
+    expect(page.get_by_role("heading", name="This order has expired")).to_be_visible()
+    shot(page, "11-hosted-expired", axe=True)
+    assert not Payment.objects.exists()
 
 
 def test_checkout_framed_by_a_site_the_merchant_did_not_allow_is_refused(

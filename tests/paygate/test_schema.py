@@ -47,3 +47,14 @@ def test_swagger_ui_is_served_without_a_cdn(client: Client) -> None:
     assert "swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
     assert "/static/drf_spectacular_sidecar/" in html
+
+
+def test_schema_documents_order_cancel_and_expiry(client: Client) -> None:
+    schema = client.get("/paygate/api/schema/", HTTP_ACCEPT="application/json").json()
+    components = schema["components"]["schemas"]
+
+    cancel = schema["paths"]["/paygate/api/v1/orders/{id}/cancel/"]["post"]
+    assert {"200", "403", "404", "409"} <= set(cancel["responses"])
+    assert "expire_by" in components["OrderCreateInputRequest"]["properties"]
+    assert components["OrderOutput"]["properties"]["expires_at"]["nullable"] is True
+    assert "canceled" in components["OrderStatusEnum"]["enum"]

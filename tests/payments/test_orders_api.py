@@ -22,7 +22,7 @@ def test_merchant_creates_an_order(merchant_api: APIClient, merchant: Merchant) 
     assert order | {"id": None, "created_at": None} == {
         "id": None, "merchant_id": merchant.public_id, "amount": 2599, "currency": "GBP", "amount_paid": 0,
         "amount_due": 2599, "status": "created", "receipt": "inv_42", "notes": {"sku": "B-1"}, "attempts": 0,
-        "created_at": None,
+        "expires_at": None, "created_at": None,
     }  # fmt: skip
 
 
