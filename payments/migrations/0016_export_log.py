@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0013_list_indexes'),
+        ('payments', '0015_order_expires_at'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
