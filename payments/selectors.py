@@ -137,11 +137,16 @@ def payment_attempts(*, payment_id: int) -> list[ProviderAttempt]:
     return _attempts_of.all(payment_id=payment_id)
 
 
+def payment_refunds(*, payment_id: int) -> list[Refund]:
+    """A payment's refunds, every status."""
+    return _refunds_of.all(payment_id=payment_id)
+
+
 def payment_detail_get(*, user: User, payment_id: str) -> Payment:
     """One payment as `payment_detail` reads it (attempts, refunds, timeline), or 404."""
     payment = _found(_visible_payments.first(user, payment_id))
     set_prefetched(payment, "attempts", payment_attempts(payment_id=payment.pk))
-    refunds = _refunds_of.all(payment_id=payment.pk)
+    refunds = payment_refunds(payment_id=payment.pk)
     for refund in refunds:
         refund.payment = payment
     set_prefetched(payment, "refunds", refunds)

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from merchants.models import Merchant, User
 from paygate.lib.api import ApiError, ErrorCode
-from paygate.lib.compiled import Param, compiled, insert, update
+from paygate.lib.compiled import insert, update
 from paygate.lib.models import set_prefetched
 from paygate.lib.money import check_amount
 from paygate.lib.serializers import render
@@ -64,7 +64,7 @@ from payments.models import (
 from payments.providers import Outcome, rng_for, simulate_attempt, simulate_refund, sleep_latency
 from payments.risk import assess
 from payments.routing import forget_stats, provider_profile, rank_providers
-from payments.selectors import payment_attempts
+from payments.selectors import payment_attempts, payment_refunds
 from payments.serializers import OrderOutput, PaymentOutput, PayoutOutput, RefundOutput
 from webhooks.services import event_batch, event_record
 
@@ -754,12 +754,9 @@ def export_log_finish(*, export: ExportLog, rows: int) -> None:
 # --- refunds ------------------------------------------------------------------------------------
 
 
-_refunds_of = compiled(lambda: Refund.objects.filter(payment_id=Param("payment_id")).only("amount", "status"))
-
-
 def refundable_amount(payment: Payment) -> int:
     """Captured amount minus every refund that is pending or processed (call with the row locked)."""
-    refunds = _refunds_of.all(payment_id=payment.pk)
+    refunds = payment_refunds(payment_id=payment.pk)
     reserved = sum(r.amount for r in refunds if r.status in (RefundStatus.PENDING, RefundStatus.PROCESSED))
     return payment.amount_captured - reserved
 
